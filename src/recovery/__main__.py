@@ -1,0 +1,3 @@
+from recovery.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""The admin CLI: one module per noun, each command parses, calls the engine once, prints."""

@@ -1,0 +1,43 @@
+"""``recovery init`` and ``recovery status``."""
+
+from __future__ import annotations
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+
+@click.command()
+@pass_runtime
+def init(runtime: Runtime) -> None:
+    """Create the database or upgrade it to the newest schema."""
+    from recovery.store.database import connect, upgrade
+
+    url = runtime.settings.database.url
+    engine = connect(url)
+    upgrade(engine)
+    engine.dispose()
+    click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+
+
+@click.command()
+@json_option
+@pass_runtime
+def status(runtime: Runtime, as_json: bool) -> None:
+    """Counts by state, overdue and escalated complaints, the outbox and the last scheduler tick."""
+    from recovery.engine.queries import status as read_status
+
+    data = read_status(runtime.context())
+    if as_json:
+        print_json(data)
+        return
+    print_table(
+        [{"state": s, "complaints": n} for s, n in sorted(data["complaints"].items())],
+        ["state", "complaints"],
+        empty="no complaints yet",
+    )
+    box = data["outbox"]
+    click.echo(f"overdue: {data['overdue']}  escalated: {data['escalated']}")
+    click.echo(f"outbox: {box['pending']} pending, {box['dead']} dead, {box['sent']} sent")
+    tick = data["last_tick"]
+    click.echo(f"last tick: {tick['at'] if isinstance(tick, dict) else tick or 'never'}")

@@ -1,0 +1,197 @@
+"""``recovery complaint open | list | show | fire | pause | resume | history``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+if TYPE_CHECKING:
+    from recovery.core.guards import Compensation
+
+LIST_COLUMNS = ["id", "state", "severity", "customer_id", "assignee", "deadline", "escalation_level", "summary"]
+
+
+@click.group()
+def complaint() -> None:
+    """Complaints: open them and walk them through the five steps."""
+
+
+@complaint.command("open")
+@click.option("--customer", "customer_ref", required=True, help="Customer id or email.")
+@click.option("--summary", required=True, help="What went wrong, in the customer's words.")
+@click.option("--severity", type=click.Choice(["low", "normal", "high", "critical"]), default="normal")
+@click.option("--channel", type=click.Choice(["phone", "email", "web", "store", "helpdesk"]), default="email")
+@click.option("--workflow", help="Workflow name (default from the config).")
+@click.option("--assignee", help="Staff id of the person who owns it.")
+@click.option("--by", "actor", help="Staff id of who opened it.")
+@pass_runtime
+def open_(
+    runtime: Runtime,
+    customer_ref: str,
+    summary: str,
+    severity: str,
+    channel: str,
+    workflow: str | None,
+    assignee: str | None,
+    actor: str | None,
+) -> None:
+    """Open a complaint for a customer."""
+    from recovery.core.commands import OpenComplaint
+    from recovery.engine import open_complaint
+    from recovery.engine.people import find_customer
+
+    ctx = runtime.context()
+    with ctx.read() as connection:
+        customer_id = find_customer(connection, customer_ref)["id"]
+    command = OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)
+    complaint_id = open_complaint(ctx, command)
+    click.echo(f"complaint {complaint_id} opened")
+
+
+@complaint.command("list")
+@click.option("--state", help="Only complaints in this state.")
+@click.option("--overdue", is_flag=True, help="Only complaints past a deadline.")
+@click.option("--customer", "customer_ref", help="Only this customer's (id or email).")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_runtime
+def list_(
+    runtime: Runtime, state: str | None, overdue: bool, customer_ref: str | None, limit: int, as_json: bool
+) -> None:
+    """List complaints, newest first."""
+    from recovery.engine.people import find_customer
+    from recovery.engine.queries import list_complaints
+
+    ctx = runtime.context()
+    customer_id = None
+    if customer_ref:
+        with ctx.read() as connection:
+            customer_id = find_customer(connection, customer_ref)["id"]
+    rows = list_complaints(ctx, state, overdue, customer_id, limit)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, LIST_COLUMNS, empty="no complaints match")
+
+
+@complaint.command("show")
+@click.argument("complaint_id", type=int)
+@json_option
+@pass_runtime
+def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
+    """Show one complaint."""
+    from recovery.engine.queries import get_complaint
+
+    ctx = runtime.context()
+    data = get_complaint(ctx, complaint_id)
+    if as_json:
+        print_json(data)
+        return
+    for key, value in data.items():
+        click.echo(f"{key:>18}: {'-' if value is None else value}")
+    with ctx.read() as connection:
+        from recovery.engine.rows import load
+
+        row = load(connection, complaint_id)
+        workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
+    click.echo(f"{'next triggers':>18}: {', '.join(workflow.triggers_from(data['state'])) or 'none (closed)'}")
+
+
+@complaint.command("fire")
+@click.argument("complaint_id", type=int)
+@click.argument("trigger")
+@click.option("--by", "actor", help="Staff id of who did it.")
+@click.option("--note", default="", help="A note for the history.")
+@click.option("--compensation", help="What was given, as KIND:VALUE (gift, discount, refund, service, gesture).")
+@click.option("--score", type=click.IntRange(1, 5), help="The customer's satisfaction, 1-5 (follow_up).")
+@click.option("--comment", default="", help="The customer's own words at follow-up.")
+@click.option("--reason", help="Why (withdraw, defect).")
+@pass_runtime
+def fire(
+    runtime: Runtime,
+    complaint_id: int,
+    trigger: str,
+    actor: str | None,
+    note: str,
+    compensation: str | None,
+    score: int | None,
+    comment: str,
+    reason: str | None,
+) -> None:
+    """Fire a trigger: apologize, act, empathize, compensate, follow_up, resolve, reopen, withdraw, defect."""
+    from recovery.core.commands import FireTrigger
+    from recovery.engine import fire as fire_trigger
+
+    given = parse_compensation(compensation, note) if compensation else None
+    row = fire_trigger(
+        runtime.context(), FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
+    )
+    click.echo(f"complaint {complaint_id}: {trigger} -> {row['state']}")
+
+
+def parse_compensation(text: str, note: str = "") -> Compensation:
+    """``gift:0`` or ``refund:25.50`` as a Compensation; BadParameter when malformed."""
+    from decimal import Decimal, InvalidOperation
+
+    from recovery.core.guards import Compensation
+
+    kind, sep, value = text.partition(":")
+    try:
+        amount = Decimal(value or "0")
+    except InvalidOperation:
+        raise click.BadParameter(
+            f"expected KIND:VALUE such as gift:0 or refund:25, got {text!r}", param_hint="--compensation"
+        ) from None
+    if not kind or (sep and not value) or not amount.is_finite():
+        raise click.BadParameter(
+            f"expected KIND:VALUE such as gift:0 or refund:25, got {text!r}", param_hint="--compensation"
+        )
+    return Compensation(kind.strip().lower(), amount, note)
+
+
+@complaint.command("pause")
+@click.argument("complaint_id", type=int)
+@click.option("--reason", help="waiting_on_customer, third_party or other (the workflow may name others).")
+@click.option("--by", "actor", help="Staff id.")
+@click.option("--note", default="", help="A note for the history.")
+@pass_runtime
+def pause(runtime: Runtime, complaint_id: int, reason: str | None, actor: str | None, note: str) -> None:
+    """Stop the step clock; paused time does not count against the deadline."""
+    from recovery.core.commands import PauseComplaint
+    from recovery.engine import pause as pause_complaint
+
+    pause_complaint(runtime.context(), PauseComplaint(complaint_id, reason, actor, note))
+    click.echo(f"complaint {complaint_id} paused ({reason})")
+
+
+@complaint.command("resume")
+@click.argument("complaint_id", type=int)
+@click.option("--by", "actor", help="Staff id.")
+@click.option("--note", default="", help="A note for the history.")
+@pass_runtime
+def resume(runtime: Runtime, complaint_id: int, actor: str | None, note: str) -> None:
+    """Restart the step clock; deadlines move later by the paused time."""
+    from recovery.core.commands import ResumeComplaint
+    from recovery.engine import resume as resume_complaint
+
+    row = resume_complaint(runtime.context(), ResumeComplaint(complaint_id, actor, note))
+    deadline = row["deadline"].isoformat() if row["deadline"] else "none"
+    click.echo(f"complaint {complaint_id} resumed; deadline {deadline}")
+
+
+@complaint.command("history")
+@click.argument("complaint_id", type=int)
+@json_option
+@pass_runtime
+def history(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
+    """Every transition and refused attempt, oldest first."""
+    from recovery.engine.queries import history as read_history
+
+    rows = read_history(runtime.context(), complaint_id)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["at", "trigger", "source", "dest", "actor", "outcome", "note"])

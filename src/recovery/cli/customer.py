@@ -1,0 +1,64 @@
+"""``recovery customer add | list | show``."""
+
+from __future__ import annotations
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+
+@click.group()
+def customer() -> None:
+    """Customers: the people who complain, and whom we want to keep."""
+
+
+@customer.command("add")
+@click.argument("email")
+@click.option("--name", default="", help="The customer's name.")
+@click.option("--external", help="The helpdesk's id for them, as SOURCE:ID.")
+@pass_runtime
+def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
+    """Add a customer by email."""
+    from recovery.engine.people import add_customer
+
+    ref = None
+    if external is not None:
+        source, sep, ident = external.partition(":")
+        if not sep or not source or not ident:
+            raise click.BadParameter("expected SOURCE:ID, e.g. zendesk:12345", param_hint="--external")
+        ref = (source, ident)
+    customer_id = add_customer(runtime.context(), email, name, ref)
+    click.echo(f"customer {customer_id} added")
+
+
+@customer.command("list")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_runtime
+def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
+    """List customers with their complaint counts."""
+    from recovery.engine.queries import list_customers
+
+    rows = list_customers(runtime.context(), limit)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["id", "email", "name", "external", "complaints"], empty="no customers yet")
+
+
+@customer.command("show")
+@click.argument("ref")
+@json_option
+@pass_runtime
+def show(runtime: Runtime, ref: str, as_json: bool) -> None:
+    """Show a customer (by id or email) and their complaints."""
+    from recovery.engine.people import find_customer
+    from recovery.engine.queries import customer_detail
+
+    with runtime.context().read() as connection:
+        data = customer_detail(connection, find_customer(connection, ref))
+    if as_json:
+        print_json(data)
+        return
+    click.echo(f"customer {data['id']}: {data['name'] or '-'} <{data['email']}>  external: {data['external'] or '-'}")
+    print_table(data["complaints"], ["id", "state", "severity", "summary", "opened_at"], empty="no complaints")

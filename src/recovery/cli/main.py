@@ -1,0 +1,79 @@
+"""The ``recovery`` command. Subcommands are imported only when run, so ``--help`` stays fast."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+# name -> "module:attribute"; a module is imported only when its command runs or shows help.
+COMMANDS = {
+    "init": "recovery.cli.admin:init",
+    "status": "recovery.cli.admin:status",
+    "daemon": "recovery.cli.daemon:daemon",
+    "customer": "recovery.cli.customer:customer",
+    "staff": "recovery.cli.staff:staff",
+    "complaint": "recovery.cli.complaint:complaint",
+    "workflow": "recovery.cli.workflow:workflow",
+    "sla": "recovery.cli.sla:sla",
+    "inbox": "recovery.cli.inbox:inbox",
+    "flag": "recovery.cli.flag:flag",
+    "rewards": "recovery.cli.rewards:rewards",
+}
+HELP = {
+    "init": "Create or upgrade the database.",
+    "status": "Counts by state, overdue, escalations, outbox, last tick.",
+    "daemon": "Run the scheduler (and the webhook server).",
+    "customer": "Add, list and show customers.",
+    "staff": "Add and list staff.",
+    "complaint": "Open complaints and walk them through the workflow.",
+    "workflow": "List, show, validate and draw workflows.",
+    "sla": "Run the overdue scan by hand.",
+    "inbox": "Helpdesk deliveries: list, show, retry.",
+    "flag": "Flags on unhappy customers raised by staff.",
+    "rewards": "Reward run, leaderboard and statements.",
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every command name, without importing any."""
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """Import the command's module now."""
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module, attribute = target.split(":")
+        command: click.Command = getattr(importlib.import_module(module), attribute)
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """List commands from the static help texts."""
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, HELP[name]) for name in COMMANDS])
+
+
+@click.group(cls=LazyGroup)
+@click.option("--database-url", envvar="RECOVERY_DATABASE_URL", help="Database URL (overrides the config).")
+@click.option("--config", "config_path", type=click.Path(path_type=Path), help="Path of recovery.toml.")
+@click.version_option(package_name="recovery")
+@click.pass_context
+def cli(ctx: click.Context, database_url: str | None, config_path: Path | None) -> None:
+    """recovery: every complaint walked through the five recovery steps, on time."""
+    from recovery.cli.runtime import Runtime
+
+    ctx.obj = Runtime(config_path=config_path, database_url=database_url)
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the console script."""
+    from recovery.cli.runtime import run
+
+    return run(cli, argv if argv is not None else sys.argv[1:])

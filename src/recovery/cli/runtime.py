@@ -1,0 +1,108 @@
+"""What every command shares: settings and engine built on first use, output, and error handling."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+import click
+
+from recovery.errors import ConflictError, NotFoundError, RecoveryError, TransitionRefused
+
+if TYPE_CHECKING:
+    from recovery.config import Settings
+    from recovery.engine.context import Context
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Runtime:
+    """Lazily built settings and engine context for one CLI invocation."""
+
+    def __init__(self, config_path: Path | None = None, database_url: str | None = None) -> None:
+        self.config_path = config_path
+        self.database_url = database_url
+        self._settings: Settings | None = None
+        self._context: Context | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """Settings from the file and the environment, with the CLI's overrides."""
+        if self._settings is None:
+            from recovery.config import load_settings
+
+            overrides = {"database": {"url": self.database_url}} if self.database_url else None
+            self._settings = load_settings(self.config_path, overrides)
+        return self._settings
+
+    def context(self, *, check_schema: bool = True) -> Context:
+        """The engine context (connects and reads the workflow files once)."""
+        if self._context is None:
+            from recovery.app import build_context
+
+            self._context = build_context(self.settings, check_schema=check_schema)
+        return self._context
+
+
+pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def json_option(function: F) -> F:
+    """Add ``--json`` to a listing or ``show``."""
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(function)
+
+
+def print_json(data: Any) -> None:
+    """Pretty, stable JSON on stdout."""
+    click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: str = "nothing to show") -> None:
+    """A plain text table of ``columns`` from ``rows``."""
+    from tabulate import tabulate
+
+    if not rows:
+        click.echo(empty)
+        return
+    click.echo(tabulate([[_cell(r.get(c)) for c in columns] for r in rows], headers=list(columns)))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, str) and value.endswith("Z") and "T" in value:
+        return value[:16].replace("T", " ")
+    return str(value)
+
+
+def run(group: click.Group, argv: list[str]) -> int:
+    """Run the CLI: expected failures become one line on stderr and exit 1; usage errors exit 2."""
+    try:
+        group.main(args=argv, prog_name="recovery", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except RecoveryError as exc:
+        click.echo(f"error: {_first_line(exc)}", err=True)
+        return 1
+    return 0
+
+
+def _first_line(exc: RecoveryError) -> str:
+    text = str(exc)
+    if isinstance(exc, TransitionRefused | ConflictError | NotFoundError):
+        return text.replace("\n", " ")
+    return text.replace("\n", "; ")
+
+
+def exit_with(code: int) -> None:
+    """Leave with ``code`` (used by commands that report a partial failure)."""
+    sys.exit(code)

@@ -1,0 +1,40 @@
+"""``recovery staff add | list``."""
+
+from __future__ import annotations
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+
+@click.group()
+def staff() -> None:
+    """Staff: who handles complaints and who flags unhappy customers."""
+
+
+@staff.command("add")
+@click.argument("staff_id")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--email", help="Where notifications go.")
+@click.option("--role", type=click.Choice(["agent", "lead", "manager"]), default="agent", show_default=True)
+@pass_runtime
+def add(runtime: Runtime, staff_id: str, name: str, email: str | None, role: str) -> None:
+    """Add a staff member."""
+    from recovery.engine.people import add_staff
+
+    add_staff(runtime.context(), staff_id, name, email, role)
+    click.echo(f"staff member {staff_id} added ({role})")
+
+
+@staff.command("list")
+@json_option
+@pass_runtime
+def list_(runtime: Runtime, as_json: bool) -> None:
+    """List staff."""
+    from recovery.engine.queries import list_staff
+
+    rows = list_staff(runtime.context())
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, ["id", "name", "email", "role"], empty="no staff yet")

@@ -1,0 +1,240 @@
+"""Settings: the only reader of ``config/recovery.toml`` and the ``RECOVERY_*`` environment.
+
+Precedence, highest first: explicit overrides (CLI flags), ``RECOVERY_SECTION__KEY``
+variables (``RECOVERY_DATABASE_URL`` also works), the TOML file, the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from datetime import date, time
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from recovery.core.calendar import WEEKDAYS, BusinessCalendar
+from recovery.core.durations import Duration, parse_duration
+from recovery.errors import ConfigError
+
+DEFAULT_CONFIG = Path("config/recovery.toml")
+_SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
+_SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite:///var/recovery.db"
+
+
+class WorkflowSettings(_Section):
+    dir: Path = Path("workflows")
+    default: str = "standard"
+
+
+class CalendarSettings(_Section):
+    timezone: str = "Europe/Amsterdam"
+    workdays: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    hours: str = "09:00-17:00"
+    holidays: str | list[date] = "NL"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown timezone {value!r} (an IANA name such as Europe/Amsterdam)") from exc
+        return value
+
+    @field_validator("workdays")
+    @classmethod
+    def _known_days(cls, value: list[str]) -> list[str]:
+        bad = [d for d in value if d not in WEEKDAYS]
+        if bad or not value:
+            raise ValueError(f"expected days from {', '.join(WEEKDAYS)}, got {value!r}")
+        return value
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        _parse_hours(value)
+        return value
+
+    def calendar(self) -> BusinessCalendar:
+        """The business calendar these settings describe."""
+        opens, closes = _parse_hours(self.hours)
+        return BusinessCalendar(
+            tz=ZoneInfo(self.timezone),
+            workdays=frozenset(WEEKDAYS.index(d) for d in self.workdays),
+            opens=opens,
+            closes=closes,
+            is_holiday=_holidays(self.holidays),
+        )
+
+
+class DaemonSettings(_Section):
+    tick: str = "30s"
+    reward_every: str = "1d"
+    batch: int = Field(default=500, ge=1)
+    lock_file: Path | None = None
+
+    @field_validator("tick", "reward_every")
+    @classmethod
+    def _clock_duration(cls, value: str) -> str:
+        if parse_duration(value).is_business:
+            raise ValueError("expected clock time such as 30s or 1d, not business time")
+        return value
+
+
+class WebhookSource(_Section):
+    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    kind: Literal["zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic"]
+    secret_env: str | None = None
+    unsigned: bool = False
+    options: dict[str, Any] = {}
+
+
+class WebhookSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    max_body: str = "1MiB"
+    reorder_window: str = "10m"
+    sources: list[WebhookSource] = []
+
+    @field_validator("max_body")
+    @classmethod
+    def _size(cls, value: str) -> str:
+        parse_size(value)
+        return value
+
+    @property
+    def max_body_bytes(self) -> int:
+        """``max_body`` in bytes."""
+        return parse_size(self.max_body)
+
+
+class NotifySettings(_Section):
+    sink: Literal["log", "http", "smtp"] = "log"
+    http_url: str | None = None
+    http_secret_env: str | None = None
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_from: str = "recovery@localhost"
+    max_attempts: int = Field(default=8, ge=1)
+    backoff: str = "30s"
+
+
+class RewardSettings(_Section):
+    confirm_window: str = "30d"
+    points_confirmed_flag: int = Field(default=10, ge=0)
+    points_recovered_customer: int = Field(default=25, ge=0)
+    cap_per_period: int = Field(default=200, ge=0)
+    low_score: int = Field(default=2, ge=1, le=5)
+
+
+class Settings(BaseSettings):
+    """Every setting, by section as in the TOML file."""
+
+    model_config = SettingsConfigDict(env_prefix="RECOVERY_", env_nested_delimiter="__", extra="ignore", frozen=True)
+
+    database: DatabaseSettings = DatabaseSettings()
+    workflows: WorkflowSettings = WorkflowSettings()
+    calendar: CalendarSettings = CalendarSettings()
+    daemon: DaemonSettings = DaemonSettings()
+    webhook: WebhookSettings = WebhookSettings()
+    notify: NotifySettings = NotifySettings()
+    rewards: RewardSettings = RewardSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """The environment overrides the file, which arrives as init values."""
+        return (env_settings, init_settings)
+
+
+def load_settings(path: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
+    """Read the TOML file (if any) and the environment; raise ConfigError naming the bad key."""
+    path = path or Path(os.environ.get("RECOVERY_CONFIG", DEFAULT_CONFIG))
+    document = _read_toml(path)
+    legacy_url = os.environ.get("RECOVERY_DATABASE_URL")
+    if legacy_url and "RECOVERY_DATABASE__URL" not in os.environ:
+        document.setdefault("database", {})["url"] = legacy_url
+    try:
+        settings = Settings(**document)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from exc
+    for section, values in (overrides or {}).items():
+        changed = getattr(settings, section).model_copy(update=dict(values))
+        settings = settings.model_copy(update={section: changed})
+    return settings
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        if path == DEFAULT_CONFIG:
+            return {}
+        raise ConfigError(f"{path}: configuration file not found") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _describe(exc: ValidationError, path: Path) -> str:
+    first = exc.errors()[0]
+    key = ".".join(str(part) for part in first["loc"])
+    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+    message = first["msg"].removeprefix("Value error, ")
+    return f"{path}: {key}: {message}{more}"
+
+
+def _parse_hours(value: str) -> tuple[time, time]:
+    try:
+        start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError(f"expected opening hours as HH:MM-HH:MM, got {value!r}") from exc
+    if end <= start:
+        raise ValueError(f"business hours must close after they open, got {value!r}")
+    return start, end
+
+
+def _holidays(spec: str | list[date]) -> Any:
+    if isinstance(spec, list):
+        return frozenset(spec).__contains__
+    if not spec:
+        return frozenset().__contains__
+    import holidays
+
+    try:
+        return holidays.country_holidays(spec).__contains__
+    except NotImplementedError as exc:
+        raise ConfigError(f"calendar.holidays: unknown country code {spec!r} for the holidays package") from exc
+
+
+def parse_size(value: str) -> int:
+    """``"1MiB"`` → 1048576; ValueError naming the accepted units."""
+    match = _SIZE.match(value)
+    if match is None:
+        raise ValueError(f"expected a size such as 512KiB or 1MiB, got {value!r}")
+    return int(match.group(1)) * _SIZE_UNITS[match.group(2)]
+
+
+def clock_duration(value: str) -> Duration:
+    """A clock-time setting such as ``30s`` as a Duration."""
+    return parse_duration(value)

@@ -1,0 +1,1 @@
+"""The pure domain core: no I/O, no database, no clock of its own."""

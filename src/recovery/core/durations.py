@@ -1,0 +1,50 @@
+"""Durations as workflow files write them: clock time (30s, 15m, 4h, 2d, 8w) or business time (4bh, 2bd)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w|bh|bd)\s*$")
+_CLOCK_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+UNITS = ("s", "m", "h", "d", "w", "bh", "bd")
+
+
+@dataclass(frozen=True, slots=True)
+class Duration:
+    """An amount of clock time or business time; ``unit`` is one of UNITS."""
+
+    amount: float
+    unit: str
+
+    @property
+    def is_business(self) -> bool:
+        """True for business hours or business days, which follow the calendar."""
+        return self.unit in ("bh", "bd")
+
+    def clock(self) -> timedelta:
+        """The clock-time length; only for clock units."""
+        if self.is_business:
+            raise ValueError(f"{self} is business time; ask the calendar")
+        return timedelta(seconds=self.amount * _CLOCK_SECONDS[self.unit])
+
+    def scaled(self, factor: float) -> Duration:
+        """The same kind of duration, ``factor`` times as long (severity scaling)."""
+        return Duration(self.amount * factor, self.unit)
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if float(self.amount).is_integer() else self.amount
+        return f"{amount}{self.unit}"
+
+
+def parse_duration(text: object) -> Duration:
+    """Parse ``"4bh"``-style text; raise ValueError naming the accepted units."""
+    if text == 0 or text == "0":  # zero needs no unit: "overdue_by: 0"
+        return Duration(0, "s")
+    match = _PATTERN.match(text) if isinstance(text, str) else None
+    if match is None:
+        raise ValueError(
+            f"bad duration {text!r}: expected a number and a unit, one of {', '.join(UNITS)} (e.g. 4bh, 2d)"
+        )
+    return Duration(float(match.group(1)), match.group(2))

@@ -1,0 +1,11 @@
+"""The engine: the use cases, and the single writer of complaint state.
+
+Adapters (CLI, webhook, scheduler) build a ``Context`` once and call these functions.
+"""
+
+from __future__ import annotations
+
+from recovery.engine.complaints import fire, fire_batch, open_complaint, pause, resume
+from recovery.engine.context import Context
+
+__all__ = ["Context", "fire", "fire_batch", "open_complaint", "pause", "resume"]

@@ -1,0 +1,33 @@
+"""Writing to the outbox: every notification is a row committed with the change that caused it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection
+
+from recovery.store.schema import outbox
+from recovery.store.sql import insert_ignoring_duplicates
+
+
+def enqueue(
+    connection: Connection,
+    dedupe_key: str,
+    topic: str,
+    payload: dict[str, Any],
+    now: datetime,
+    recipient: str | None = None,
+) -> None:
+    """Queue one message; a second message with the same ``dedupe_key`` is silently dropped."""
+    row = {
+        "dedupe_key": dedupe_key,
+        "topic": topic,
+        "recipient": recipient,
+        "payload": payload,
+        "status": "pending",
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+    }
+    connection.execute(insert_ignoring_duplicates(connection, outbox), row)

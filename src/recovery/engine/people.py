@@ -1,0 +1,110 @@
+"""Customers and staff: who complains and who helps."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
+
+from recovery.engine.context import Context
+from recovery.errors import ConflictError, InvalidInputError, NotFoundError
+from recovery.store.schema import customers, staff
+from recovery.store.sql import inserted_id
+
+ROLES = ("agent", "lead", "manager")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_STAFF_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+
+
+def normalise_email(email: str) -> str:
+    """A trimmed, lower-case address; InvalidInputError when it is not one."""
+    value = email.strip().lower()
+    if not _EMAIL.match(value):
+        raise InvalidInputError(f"email: not an email address: {email!r}")
+    return value
+
+
+def add_customer(ctx: Context, email: str, name: str = "", external: tuple[str, str] | None = None) -> int:
+    """Add a customer; ConflictError when the email or external id is taken."""
+    with ctx.db.begin() as connection:
+        return insert_customer(connection, email, name, external, ctx.clock.now())
+
+
+def insert_customer(
+    connection: Connection, email: str, name: str, external: tuple[str, str] | None, now: datetime
+) -> int:
+    """Insert a customer inside the caller's transaction."""
+    row = {
+        "email": normalise_email(email),
+        "name": name.strip(),
+        "created_at": now,
+        "external_source": external[0] if external else None,
+        "external_id": external[1] if external else None,
+    }
+    try:
+        with connection.begin_nested():
+            return inserted_id(connection.execute(customers.insert().values(row)))
+    except IntegrityError as exc:
+        raise ConflictError(f"a customer with email {row['email']} or that external id already exists") from exc
+
+
+def ensure_customer(
+    connection: Connection, email: str, name: str, external: tuple[str, str] | None, now: datetime
+) -> int:
+    """The id of the customer with this external id or email, added if neither is known."""
+    if external is not None:
+        found = connection.execute(
+            select(customers.c.id).where(
+                customers.c.external_source == external[0], customers.c.external_id == external[1]
+            )
+        ).scalar()
+        if found is not None:
+            return int(found)
+    found = connection.execute(select(customers.c.id).where(customers.c.email == normalise_email(email))).scalar()
+    if found is not None:
+        return int(found)
+    return insert_customer(connection, email, name, external, now)
+
+
+def find_customer(connection: Connection, ref: str | int) -> dict[str, Any]:
+    """A customer by id or email."""
+    text = str(ref).strip()
+    column = customers.c.id if text.isdigit() else customers.c.email
+    value: Any = int(text) if text.isdigit() else text.lower()
+    found = connection.execute(select(customers).where(column == value)).mappings().first()
+    if found is None:
+        raise NotFoundError(f"no customer {text!r} (give an id or an email)")
+    return dict(found)
+
+
+def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, role: str = "agent") -> None:
+    """Add a staff member with a role (agent, lead or manager)."""
+    if not _STAFF_ID.match(staff_id):
+        raise InvalidInputError(f"staff id: use letters, digits and . _ @ - (at most 64), got {staff_id!r}")
+    if role not in ROLES:
+        raise InvalidInputError(f"role: unknown {role!r}; known: {', '.join(ROLES)}")
+    if not name.strip():
+        raise InvalidInputError("name: a staff member needs a name")
+    row = {
+        "id": staff_id,
+        "name": name.strip(),
+        "email": normalise_email(email) if email else None,
+        "role": role,
+        "created_at": ctx.clock.now(),
+    }
+    try:
+        with ctx.db.begin() as connection:
+            connection.execute(staff.insert().values(row))
+    except IntegrityError as exc:
+        raise ConflictError(f"staff member {staff_id!r} already exists") from exc
+
+
+def find_staff(connection: Connection, staff_id: str) -> dict[str, Any]:
+    """A staff member by id."""
+    found = connection.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
+    if found is None:
+        raise NotFoundError(f"no staff member {staff_id!r}")
+    return dict(found)

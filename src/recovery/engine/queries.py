@@ -1,0 +1,163 @@
+"""The read side: complaints, history and the status overview, as plain dicts for the CLI and HTTP."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from recovery.engine.context import Context
+from recovery.engine.rows import load
+from recovery.store.schema import audit_log, complaints, customers, outbox, runtime, staff
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def complaint_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A complaint as the CLI's --json and the HTTP API show it."""
+    return {
+        "id": row["id"],
+        "state": row["state"],
+        "workflow": row["workflow"],
+        "workflow_version": row["workflow_version"],
+        "severity": row["severity"],
+        "channel": row["channel"],
+        "customer_id": row["customer_id"],
+        "assignee": row["assignee"],
+        "summary": row["summary"],
+        "deadline": _iso(row["deadline"]),
+        "warn_at": _iso(row["warn_at"]),
+        "follow_up_due_at": _iso(row["follow_up_due_at"]),
+        "final_deadline": _iso(row["final_deadline"]),
+        "paused": row["paused_at"] is not None,
+        "paused_at": _iso(row["paused_at"]),
+        "pause_reason": row["pause_reason"],
+        "escalation_level": row["escalation_level"],
+        "reopen_count": row["reopen_count"],
+        "last_score": row["last_score"],
+        "version": row["version"],
+        "opened_at": _iso(row["opened_at"]),
+        "closed_at": _iso(row["closed_at"]),
+        "ticket": f"{row['ticket_source']}:{row['ticket_id']}" if row["ticket_source"] else None,
+    }
+
+
+def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
+    """One complaint's view."""
+    with ctx.read() as connection:
+        return complaint_view(load(connection, complaint_id))
+
+
+def overdue_clause(now: datetime) -> Any:
+    """Open complaints past their step deadline (unpaused) or past the final-response deadline."""
+    step_late = and_(complaints.c.deadline < now, complaints.c.paused_at.is_(None))
+    return and_(complaints.c.closed_at.is_(None), or_(step_late, complaints.c.final_deadline < now))
+
+
+def list_complaints(
+    ctx: Context, state: str | None = None, overdue: bool = False, customer_id: int | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """Complaints, newest first, filtered."""
+    query = select(complaints).order_by(complaints.c.id.desc()).limit(limit)
+    if state:
+        query = query.where(complaints.c.state == state)
+    if overdue:
+        query = query.where(overdue_clause(ctx.clock.now()))
+    if customer_id is not None:
+        query = query.where(complaints.c.customer_id == customer_id)
+    with ctx.read() as connection:
+        return [complaint_view(dict(r)) for r in connection.execute(query).mappings()]
+
+
+def history(ctx: Context, complaint_id: int) -> list[dict[str, Any]]:
+    """Every audit entry of a complaint, oldest first."""
+    with ctx.read() as connection:
+        load(connection, complaint_id)
+        found = connection.execute(
+            select(audit_log).where(audit_log.c.complaint_id == complaint_id).order_by(audit_log.c.id)
+        ).mappings()
+        return [history_view(dict(r)) for r in found]
+
+
+def history_view(row: dict[str, Any]) -> dict[str, Any]:
+    """An audit entry as the CLI's --json shows it."""
+    return {
+        "at": _iso(row["at"]),
+        "trigger": row["trigger"],
+        "source": row["source"],
+        "dest": row["dest"],
+        "actor": row["actor"],
+        "outcome": row["outcome"],
+        "note": row["note"],
+        "payload": row["payload"],
+    }
+
+
+def status(ctx: Context) -> dict[str, Any]:
+    """Counts by state, overdue complaints, outbox health and the last scheduler tick."""
+    now = ctx.clock.now()
+    with ctx.read() as connection:
+        by_state: dict[str, int] = dict(
+            connection.execute(select(complaints.c.state, func.count()).group_by(complaints.c.state)).tuples().all()
+        )
+        overdue = connection.execute(select(func.count()).where(overdue_clause(now))).scalar_one()
+        escalated = connection.execute(
+            select(func.count()).where(complaints.c.closed_at.is_(None), complaints.c.escalation_level > 0)
+        ).scalar_one()
+        box: dict[str, int] = dict(
+            connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).tuples().all()
+        )
+        tick = connection.execute(select(runtime.c.value).where(runtime.c.key == "last_tick")).scalar()
+    return {
+        "complaints": by_state,
+        "overdue": overdue,
+        "escalated": escalated,
+        "outbox": {"pending": box.get("pending", 0), "dead": box.get("dead", 0), "sent": box.get("sent", 0)},
+        "last_tick": tick,
+    }
+
+
+def list_customers(ctx: Context, limit: int = 100) -> list[dict[str, Any]]:
+    """Customers with their complaint counts."""
+    counts = select(complaints.c.customer_id, func.count().label("n")).group_by(complaints.c.customer_id).subquery()
+    query = (
+        select(customers, func.coalesce(counts.c.n, 0).label("complaints"))
+        .outerjoin(counts, counts.c.customer_id == customers.c.id)
+        .order_by(customers.c.id)
+        .limit(limit)
+    )
+    with ctx.read() as connection:
+        return [customer_view(dict(r)) for r in connection.execute(query).mappings()]
+
+
+def customer_view(row: dict[str, Any]) -> dict[str, Any]:
+    """A customer as the CLI's --json shows it."""
+    external = f"{row['external_source']}:{row['external_id']}" if row.get("external_source") else None
+    return {
+        "id": row["id"],
+        "email": row["email"],
+        "name": row["name"],
+        "external": external,
+        "created_at": _iso(row["created_at"]),
+        "complaints": row.get("complaints"),
+    }
+
+
+def list_staff(ctx: Context) -> list[dict[str, Any]]:
+    """Every staff member."""
+    with ctx.read() as connection:
+        found = connection.execute(select(staff).order_by(staff.c.id)).mappings()
+        return [{"id": r["id"], "name": r["name"], "email": r["email"], "role": r["role"]} for r in found]
+
+
+def customer_detail(connection: Connection, customer: dict[str, Any]) -> dict[str, Any]:
+    """A customer with their complaints."""
+    found = connection.execute(
+        select(complaints).where(complaints.c.customer_id == customer["id"]).order_by(complaints.c.id)
+    ).mappings()
+    view = customer_view(customer)
+    view["complaints"] = [complaint_view(dict(r)) for r in found]
+    return view

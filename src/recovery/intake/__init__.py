@@ -1,0 +1,1 @@
+"""Helpdesk intake: the webhook app, one adapter per helpdesk, and the inbox."""

@@ -1,0 +1,1 @@
+"""Notifications: outbox dispatch and the sinks (log, http, smtp)."""

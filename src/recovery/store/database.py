@@ -1,0 +1,84 @@
+"""Opening the database: SQLite's quirks handled here, schema upgrades through Alembic."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.pool import NullPool
+
+from recovery.errors import ConfigError, StorageError
+
+HEAD = "0001"
+
+
+def connect(url: str, *, pool: bool = True) -> Engine:
+    """An Engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(f"database.url: not a database URL: {url!r}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite(url, parsed.database)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
+    return create_engine(parsed, **kwargs)
+
+
+def _sqlite(url: str, database: str | None) -> Engine:
+    if database and database != ":memory:":
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(url, connect_args={"timeout": 30})
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Our own BEGIN below; pysqlite's deferred BEGIN would fail read-then-write transactions at once.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Any) -> None:
+        mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+def upgrade(engine: Engine) -> None:
+    """Create the schema or bring it to the newest revision."""
+    from alembic import command
+
+    with engine.begin() as connection:
+        config = _alembic_config()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def check_current(engine: Engine) -> None:
+    """Raise StorageError unless the database exists at the newest schema revision."""
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table("alembic_version"):
+                raise StorageError("the database has no schema yet: run `recovery init`")
+            current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+    except OperationalError as exc:
+        raise StorageError(f"cannot open the database: {exc.orig}") from exc
+    if current != HEAD:
+        raise StorageError(f"the database schema is at {current}, this version needs {HEAD}: run `recovery init`")
+
+
+def _alembic_config() -> Any:
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+    return config

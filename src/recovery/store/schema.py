@@ -1,0 +1,230 @@
+"""The tables. States are plain strings (never a native ENUM): adding a state needs no ALTER TYPE."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from recovery.store.types import UTCDateTime
+
+# Named constraints, so that Alembic's batch mode can alter them on SQLite.
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Id = BigInteger().with_variant(Integer(), "sqlite")  # SQLite's rowid alias must be INTEGER
+
+customers = Table(
+    "customers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("email", String(320), nullable=False, unique=True),
+    Column("name", String(200), nullable=False, default=""),
+    Column("external_source", String(64)),
+    Column("external_id", String(200)),
+    Column("created_at", UTCDateTime, nullable=False),
+    UniqueConstraint("external_source", "external_id", name="uq_customers_external"),
+)
+
+staff = Table(
+    "staff",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("email", String(320)),
+    Column("role", String(16), nullable=False, default="agent"),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+workflow_definitions = Table(
+    "workflow_definitions",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("checksum", String(64), nullable=False),
+    Column("definition", JSON, nullable=False),
+    Column("stored_at", UTCDateTime, nullable=False),
+)
+
+complaints = Table(
+    "complaints",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("summary", Text, nullable=False),
+    Column("severity", String(16), nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("workflow", String(64), nullable=False),
+    Column("workflow_version", Integer, nullable=False),
+    Column("state", String(64), nullable=False, index=True),
+    Column("assignee", ForeignKey("staff.id")),
+    Column("opened_at", UTCDateTime, nullable=False),
+    Column("state_entered_at", UTCDateTime, nullable=False),
+    Column("closed_at", UTCDateTime),
+    # Step clock: deadline of the current state, its warning, the follow-up date, pauses.
+    Column("deadline", UTCDateTime),
+    Column("warn_at", UTCDateTime),
+    Column("follow_up_due_at", UTCDateTime),
+    Column("paused_at", UTCDateTime),
+    Column("pause_reason", String(64)),
+    Column("pause_ends_at", UTCDateTime),
+    Column("escalation_level", Integer, nullable=False, default=0),
+    Column("warned", Boolean, nullable=False, default=False),
+    Column("follow_up_reminded", Boolean, nullable=False, default=False),
+    # Whole-complaint clock: never paused.
+    Column("final_deadline", UTCDateTime, nullable=False),
+    Column("final_warn_at", UTCDateTime, nullable=False),
+    Column("final_warned", Boolean, nullable=False, default=False),
+    Column("final_breached", Boolean, nullable=False, default=False),
+    # The next moment the scheduler must look; NULL once closed. The overdue scan reads this index only.
+    Column("due_at", UTCDateTime),
+    Column("reopen_count", Integer, nullable=False, default=0),
+    Column("last_score", Integer),
+    Column("ticket_source", String(64)),
+    Column("ticket_id", String(200)),
+    Column("version", Integer, nullable=False, default=1),
+    UniqueConstraint("ticket_source", "ticket_id", name="uq_complaints_ticket"),
+    Index("ix_complaints_due_at", "due_at"),
+)
+
+compensations = Table(
+    "compensations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("complaint_id", ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("value", Numeric(12, 2), nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("recorded_by", String(64)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+follow_ups = Table(
+    "follow_ups",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("complaint_id", ForeignKey("complaints.id"), nullable=False, index=True),
+    Column("score", Integer, nullable=False),
+    Column("comment", Text, nullable=False, default=""),
+    Column("recorded_by", String(64)),
+    Column("recorded_at", UTCDateTime, nullable=False),
+)
+
+# Append-only: every applied transition, refused attempt, pause, resume and escalation.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("complaint_id", ForeignKey("complaints.id"), nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+    Column("trigger", String(64), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("dest", String(64)),
+    Column("actor", String(64)),
+    Column("outcome", String(16), nullable=False),
+    Column("note", Text, nullable=False, default=""),
+    Column("payload", JSON),
+    Index("ix_audit_log_complaint", "complaint_id", "id"),
+)
+
+# Every side effect leaves through here, written in the transaction that decided it.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("topic", String(64), nullable=False),
+    Column("recipient", String(320)),
+    Column("payload", JSON, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", UTCDateTime, nullable=False),
+    Column("claimed_until", UTCDateTime),
+    Column("last_error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("sent_at", UTCDateTime),
+    Index("ix_outbox_due", "status", "next_attempt_at"),
+)
+
+# Helpdesk deliveries, stored before they are answered and applied in the events' own order.
+inbox = Table(
+    "inbox",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("source", String(64), nullable=False),
+    Column("delivery_id", String(200), nullable=False),
+    Column("ticket", String(200)),
+    Column("event_type", String(64)),
+    Column("occurred_at", UTCDateTime),
+    Column("received_at", UTCDateTime, nullable=False),
+    Column("body", JSON, nullable=False),
+    Column("status", String(16), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("applied_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    UniqueConstraint("source", "delivery_id", name="uq_inbox_delivery"),
+    Index("ix_inbox_pending", "status", "source", "ticket", "occurred_at"),
+)
+
+flags = Table(
+    "flags",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("staff_id", ForeignKey("staff.id"), nullable=False, index=True),
+    Column("reason", Text, nullable=False),
+    Column("signal", String(32), nullable=False, default="other"),
+    Column("status", String(16), nullable=False, default="open"),
+    Column("raised_at", UTCDateTime, nullable=False),
+    Column("window_ends_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(64)),
+    Column("decision", String(64)),
+    Column("earns", Boolean, nullable=False, default=True),
+    Index("ix_flags_open", "status", "window_ends_at"),
+)
+
+# Append-only points ledger; ``award_key`` makes each award happen exactly once.
+ledger = Table(
+    "ledger",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("award_key", String(200), nullable=False, unique=True),
+    Column("staff_id", ForeignKey("staff.id"), nullable=False, index=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("points", Integer, nullable=False),
+    Column("reason", String(64), nullable=False),
+    Column("flag_id", ForeignKey("flags.id")),
+    Column("complaint_id", ForeignKey("complaints.id")),
+    Column("note", Text, nullable=False, default=""),
+)
+
+# Small key/value facts the processes share: last tick, job markers.
+runtime = Table(
+    "runtime",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", JSON, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
