@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -48,6 +49,9 @@ class BusinessCalendar:
 
     def add(self, start: datetime, duration: Duration) -> datetime:
         """The moment ``duration`` after ``start``: clock time, or business time on this calendar."""
+        return _add_cached(self, start, duration)
+
+    def _add(self, start: datetime, duration: Duration) -> datetime:
         if not duration.is_business:
             return start + duration.clock()
         hours = duration.amount if duration.unit == "bh" else duration.amount * self.day_length / timedelta(hours=1)
@@ -88,6 +92,12 @@ class BusinessCalendar:
                     yield day_start, day_end
             day += timedelta(days=1)
         raise ValueError("the business calendar has no open hours in ten years")
+
+
+@lru_cache(maxsize=4096)
+def _add_cached(calendar: BusinessCalendar, start: datetime, duration: Duration) -> datetime:
+    # A batch enters many complaints into the same state at the same moment: same deadline.
+    return calendar._add(start, duration)
 
 
 def _span(opens: time, closes: time) -> timedelta:

@@ -70,6 +70,12 @@ class WorkflowMachine:
             auto_transitions=False,
             send_event=True,
         )
+        self._guards: dict[tuple[str, str], tuple[str, ...]] = {}
+        for t in workflow.transitions:
+            for source in t.sources:
+                named = self._guards.setdefault((source, t.trigger), ())
+                self._guards[(source, t.trigger)] = (*named, t.guard) if t.guard else named
+        self._answers: dict[tuple[str, str, tuple[bool, ...]], Outcome] = {}
 
     @staticmethod
     def _spec(trigger: str, sources: tuple[str, ...], dest: str, guard: str | None) -> dict[str, Any]:
@@ -84,6 +90,17 @@ class WorkflowMachine:
         if trigger not in allowed:
             known = "none (final state)" if not allowed else ", ".join(allowed)
             return Refused(state, f"{trigger!r} is not allowed from {state!r}; allowed: {known}", allowed)
+        # The machine's answer depends only on the state, the trigger and what each guard says
+        # (no callbacks have effects), so it is asked once per combination; batches repeat them.
+        verdicts = tuple(GUARDS[g](facts) for g in self._guards.get((state, trigger), ()))
+        key = (state, trigger, verdicts)
+        outcome = self._answers.get(key)
+        if outcome is None:
+            outcome = self._ask(state, trigger, facts, allowed)
+            self._answers[key] = outcome
+        return outcome
+
+    def _ask(self, state: str, trigger: str, facts: Facts, allowed: tuple[str, ...]) -> Outcome:
         subject = _Subject(state)
         if self._machine.events[trigger].trigger(subject, facts=facts):
             return Applied(state, subject.state)

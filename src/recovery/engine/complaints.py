@@ -143,15 +143,17 @@ def apply_in(
 ) -> list[Outcome]:
     """Apply ``commands`` to rows already read inside ``connection``'s transaction and write the result."""
     changes = _Changes()
+    before = {complaint_id: dict(row) for complaint_id, row in loaded.items()}
     changed: dict[int, rows.Row] = {}
     outcomes = []
+    now = ctx.clock.now()  # one transaction, one moment
     for command in commands:
         row = loaded[command.complaint_id]
-        outcome = _apply(ctx, connection, row, command, changes)
+        outcome = _apply(ctx, connection, row, command, command.at or now, changes)
         if isinstance(outcome, Applied):
             changed[row["id"]] = row
         outcomes.append(outcome)
-    rows.save(connection, list(changed.values()))
+    rows.save(connection, list(changed.values()), before)
     rows.write_audit(connection, changes.audit)
     if changes.compensations:
         connection.execute(compensations.insert(), changes.compensations)
@@ -160,10 +162,11 @@ def apply_in(
     return outcomes
 
 
-def _apply(ctx: Context, connection: Connection, row: rows.Row, command: FireTrigger, changes: _Changes) -> Outcome:
+def _apply(
+    ctx: Context, connection: Connection, row: rows.Row, command: FireTrigger, now: datetime, changes: _Changes
+) -> Outcome:
     """Fire on the in-memory row; on success update it and gather the rows to write."""
     workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
-    now = command.at or ctx.clock.now()
     facts = Facts(
         command.compensation, command.score, command.reason, row["last_score"], workflow.satisfaction_threshold
     )

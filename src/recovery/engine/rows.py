@@ -80,11 +80,17 @@ _SAVE = (
 )  # the SET clause for MUTABLE comes from the parameter keys
 
 
-def save(connection: Connection, rows: list[Row]) -> None:
-    """Write changed rows, each only if nobody else changed it since it was read."""
+def save(connection: Connection, rows: list[Row], before: Mapping[int, Row] | None = None) -> None:
+    """Write changed rows, each only if nobody else changed it since it was read.
+
+    With ``before`` (the rows as read), only the columns that changed in some row are written.
+    """
     if not rows:
         return
-    params = [{**{n: r[n] for n in MUTABLE}, "_id": r["id"], "_version": r["version"]} for r in rows]
+    columns: tuple[str, ...] = MUTABLE
+    if before is not None:
+        columns = tuple(n for n in MUTABLE if any(r[n] != before[r["id"]][n] for r in rows))
+    params = [{**{n: r[n] for n in columns}, "_id": r["id"], "_version": r["version"]} for r in rows]
     result = connection.execute(_SAVE, params)
     if result.rowcount != len(rows):
         ids = ", ".join(str(r["id"]) for r in rows[:5])
