@@ -152,7 +152,9 @@ class _Parser:
         pause = self.pause(doc.get("pause", {}))
         severity = self.severity(doc.get("severity", {"normal": 1}))
         escalation = self.escalation(doc.get("escalation", []))
-        if initial in names and transitions is not None:
+        # A dropped (broken) transition would make states look unreachable: report only the real mistake.
+        complete = transitions is not None and len(transitions) == len(doc.get("transitions") or [])
+        if initial in names and transitions is not None and complete:
             self.reachability(initial, states, transitions)
         if self.problems:
             return None
