@@ -48,8 +48,12 @@ def engine_context(path: Path, n: int) -> tuple[Context, list[int]]:
     """A migrated database with one customer and ``n`` open complaints."""
     db = connect(f"sqlite:///{path}")
     upgrade(db)
-    ctx = Context(db, WorkflowRegistry(load_dir(ROOT / "workflows")), BusinessCalendar(),
-                  SettableClock(datetime(2026, 11, 25, 9, tzinfo=UTC)))  # fmt: skip
+    ctx = Context(
+        db,
+        WorkflowRegistry(load_dir(ROOT / "workflows")),
+        BusinessCalendar(),
+        SettableClock(datetime(2026, 11, 25, 9, tzinfo=UTC)),
+    )
     customer = add_customer(ctx, "bench@example.com")
     ids = [open_complaint(ctx, OpenComplaint(customer, f"complaint {i}")) for i in range(n)]
     return ctx, ids
@@ -142,23 +146,34 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         print(f"{args.n} complaints x {len(STEPS)} transitions, file-backed SQLite (WAL) in {tmp}")
-        base_single = timed("plain sqlite3, one per transaction", lambda: run_baseline(
-            baseline_db(folder / "b1.db", args.n), args.n, None))  # fmt: skip
-        base_batch = timed(f"plain sqlite3, {args.batch} per transaction", lambda: run_baseline(
-            baseline_db(folder / "b2.db", args.n), args.n, args.batch))  # fmt: skip
+        base_single = timed(
+            "plain sqlite3, one per transaction",
+            lambda: run_baseline(baseline_db(folder / "b1.db", args.n), args.n, None),
+        )
+        base_batch = timed(
+            f"plain sqlite3, {args.batch} per transaction",
+            lambda: run_baseline(baseline_db(folder / "b2.db", args.n), args.n, args.batch),
+        )
         ctx, ids = engine_context(folder / "e1.db", args.n)
         single = timed("recovery engine, one per transaction", lambda: run_engine_single(ctx, ids))
         ctx, ids = engine_context(folder / "e2.db", args.n)
-        batched = timed(f"recovery engine, {args.batch} per transaction", lambda: run_engine_batched(
-            ctx, ids, args.batch))  # fmt: skip
+        batched = timed(
+            f"recovery engine, {args.batch} per transaction", lambda: run_engine_batched(ctx, ids, args.batch)
+        )
     bare = startup([sys.executable, "-c", "pass"])
     helps = startup([sys.executable, "-m", "recovery", "--help"])
-    print(f"recovery --help starts in {helps * 1000:.0f} ms = {helps / bare:.1f}x a bare python start "
-          f"({bare * 1000:.0f} ms) (target < 150 ms: {'met' if helps < 0.150 else 'MISSED'})")  # fmt: skip
-    print(f"one per transaction: {single:,.0f}/s = {single / base_single:.2f}x the plain baseline "
-          f"(target >= 2,000/s: {'met' if single >= 2000 else 'MISSED'})")  # fmt: skip
-    print(f"batched:             {batched:,.0f}/s = {batched / base_batch:.2f}x the plain baseline "
-          f"(target >= 20,000/s: {'met' if batched >= 20000 else 'MISSED'})")  # fmt: skip
+    print(
+        f"recovery --help starts in {helps * 1000:.0f} ms = {helps / bare:.1f}x a bare python start "
+        f"({bare * 1000:.0f} ms) (target < 150 ms: {'met' if helps < 0.150 else 'MISSED'})"
+    )
+    print(
+        f"one per transaction: {single:,.0f}/s = {single / base_single:.2f}x the plain baseline "
+        f"(target >= 2,000/s: {'met' if single >= 2000 else 'MISSED'})"
+    )
+    print(
+        f"batched:             {batched:,.0f}/s = {batched / base_batch:.2f}x the plain baseline "
+        f"(target >= 20,000/s: {'met' if batched >= 20000 else 'MISSED'})"
+    )
 
 
 if __name__ == "__main__":

@@ -294,10 +294,14 @@ def resume(ctx: Context, command: ResumeComplaint, *, automatic: bool = False) -
     """Restart the step clock; the deadlines move later by exactly the paused time."""
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
-        if row["paused_at"] is None:
-            raise TransitionRefused(f"complaint {command.complaint_id}: resume refused: it is not paused")
-        resume_in(ctx, connection, row, command.actor, command.note, automatic=automatic)
-    return row
+        if row["paused_at"] is not None:
+            resume_in(ctx, connection, row, command.actor, command.note, automatic=automatic)
+            return row
+        refusal = rows.audit(
+            row["id"], ctx.clock.now(), "resume", row["state"], None, command.actor, "refused", "it is not paused"
+        )
+        rows.write_audit(connection, [refusal])
+    raise TransitionRefused(f"complaint {command.complaint_id}: resume refused: it is not paused")
 
 
 def resume_in(
