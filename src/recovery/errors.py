@@ -7,6 +7,7 @@ RecoveryError
 ├── InvalidInputError      a value given by a user or a helpdesk is malformed
 ├── TransitionRefused      a trigger not allowed from the state, or a guard said no
 ├── ConflictError          someone else changed the same record first
+├── FlagRefused            a flag, confirmation or rejection broke a rule against gaming
 └── StorageError           the database is unreachable or the schema is not current
 """
 
@@ -47,6 +48,10 @@ class TransitionRefused(RecoveryError):
 
 class ConflictError(RecoveryError):
     """A concurrent change won the race; reload and try again."""
+
+
+class FlagRefused(RecoveryError):
+    """A staff flag, or a decision on one, was refused by the reward rules."""
 
 
 class StorageError(RecoveryError):

@@ -31,3 +31,10 @@ def enqueue(
         "created_at": now,
     }
     connection.execute(insert_ignoring_duplicates(connection, outbox), row)
+
+
+def enqueue_many(connection: Connection, messages: list[dict[str, Any]], now: datetime) -> None:
+    """Queue many messages (each with ``dedupe_key``, ``topic``, ``payload``, ``recipient``) in one statement."""
+    if messages:
+        rows = [{**m, "status": "pending", "attempts": 0, "next_attempt_at": now, "created_at": now} for m in messages]
+        connection.execute(insert_ignoring_duplicates(connection, outbox), rows)

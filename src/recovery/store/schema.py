@@ -16,6 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from recovery.store.types import UTCDateTime
@@ -202,6 +203,15 @@ flags = Table(
     Column("decision", String(64)),
     Column("earns", Boolean, nullable=False, default=True),
     Index("ix_flags_open", "status", "window_ends_at"),
+    # One open flag per staff member per customer, even when two requests race.
+    Index(
+        "uq_flags_open_per_staff",
+        "customer_id",
+        "staff_id",
+        unique=True,
+        sqlite_where=text("status = 'open'"),
+        postgresql_where=text("status = 'open'"),
+    ),
 )
 
 # Append-only points ledger; ``award_key`` makes each award happen exactly once.
@@ -218,6 +228,8 @@ ledger = Table(
     Column("flag_id", ForeignKey("flags.id")),
     Column("complaint_id", ForeignKey("complaints.id")),
     Column("note", Text, nullable=False, default=""),
+    Index("ix_ledger_flag", "flag_id", "reason"),
+    Index("ix_ledger_period", "period", "staff_id"),
 )
 
 # Small key/value facts the processes share: last tick, job markers.

@@ -161,6 +161,13 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_flags_customer_id"), ["customer_id"], unique=False)
         batch_op.create_index("ix_flags_open", ["status", "window_ends_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_flags_staff_id"), ["staff_id"], unique=False)
+        batch_op.create_index(
+            "uq_flags_open_per_staff",
+            ["customer_id", "staff_id"],
+            unique=True,
+            sqlite_where=sa.text("status = 'open'"),
+            postgresql_where=sa.text("status = 'open'"),
+        )
 
     op.create_table(
         "audit_log",
@@ -233,10 +240,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("ledger", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_ledger_staff_id"), ["staff_id"], unique=False)
+        batch_op.create_index("ix_ledger_flag", ["flag_id", "reason"], unique=False)
+        batch_op.create_index("ix_ledger_period", ["period", "staff_id"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("ledger", schema=None) as batch_op:
+        batch_op.drop_index("ix_ledger_period")
+        batch_op.drop_index("ix_ledger_flag")
         batch_op.drop_index(batch_op.f("ix_ledger_staff_id"))
 
     op.drop_table("ledger")
@@ -253,6 +264,7 @@ def downgrade() -> None:
 
     op.drop_table("audit_log")
     with op.batch_alter_table("flags", schema=None) as batch_op:
+        batch_op.drop_index("uq_flags_open_per_staff")
         batch_op.drop_index(batch_op.f("ix_flags_staff_id"))
         batch_op.drop_index("ix_flags_open")
         batch_op.drop_index(batch_op.f("ix_flags_customer_id"))

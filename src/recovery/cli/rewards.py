@@ -1,0 +1,68 @@
+"""``recovery rewards run | leaderboard | statement``."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+BOARD_COLUMNS = ["staff", "flags", "confirmed", "recovered", "points", "precision"]
+STATEMENT_COLUMNS = ["id", "at", "period", "points", "reason", "flag_id", "complaint_id", "note"]
+
+
+@click.group()
+def rewards() -> None:
+    """Rewards for staff whose flags were right: the run, the leaderboard, statements."""
+
+
+@rewards.command("run")
+@click.option(
+    "--batch", "batch_size", default=2000, show_default=True, type=click.IntRange(1), help="Flags per commit."
+)
+@json_option
+@pass_runtime
+def run(runtime: Runtime, batch_size: int, as_json: bool) -> None:
+    """Decide the flags that can be decided and write the awards (what the daemon does daily)."""
+    from recovery.engine.rewards import run_rewards
+
+    result = run_rewards(runtime.context(), batch_size=batch_size)
+    if as_json:
+        print_json(asdict(result))
+        return
+    click.echo(
+        f"confirmed {result.confirmed}, rejected {result.rejected}, awards {result.awards}, "
+        f"recovered customers {result.recovered}, points {result.points}"
+    )
+
+
+@rewards.command("leaderboard")
+@click.option("--period", help="Month as YYYY-MM (default: the current one).")
+@json_option
+@pass_runtime
+def leaderboard(runtime: Runtime, period: str | None, as_json: bool) -> None:
+    """Flags raised, confirmed, customers recovered, points and precision per staff member."""
+    from recovery.engine.rewards import leaderboard as board
+
+    rows = board(runtime.context(), period)
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, BOARD_COLUMNS, empty="no flags or points in this period")
+
+
+@rewards.command("statement")
+@click.argument("staff_id", metavar="STAFF")
+@json_option
+@pass_runtime
+def statement(runtime: Runtime, staff_id: str, as_json: bool) -> None:
+    """Every ledger row of a staff member, with the total."""
+    from recovery.engine.rewards import statement as read_statement
+
+    found = read_statement(runtime.context(), staff_id)
+    if as_json:
+        print_json(found)
+        return
+    print_table(found["rows"], STATEMENT_COLUMNS, empty=f"no ledger rows for {staff_id}")
+    click.echo(f"total: {found['total']} points")

@@ -1,0 +1,289 @@
+"""The reward run, the leaderboard and a staff member's statement.
+
+The run works in batches, each committed on its own: it claims open flags (``FOR UPDATE SKIP
+LOCKED`` on PostgreSQL), finds the customers' signals with one query per batch, confirms or
+rejects with status-guarded updates and writes awards under unique award keys. Run twice, by
+two processes at once, or restarted after a kill, it awards each point exactly once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, and_, bindparam, case, func, literal, select, union_all, update
+
+from recovery.core.rewards import (
+    CONFIRMED,
+    RECOVERED,
+    RewardRules,
+    Signal,
+    check_period,
+    confirmed_key,
+    first_signal,
+    period_bounds,
+    period_of,
+    precision,
+    recovered_key,
+    window_over,
+)
+from recovery.engine.context import Context
+from recovery.engine.ledger import Claim, award, rules_of
+from recovery.errors import InvalidInputError, NotFoundError
+from recovery.store.schema import audit_log, complaints, flags, follow_ups, ledger, staff
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class RewardRun:
+    """What one reward run did."""
+
+    confirmed: int = 0
+    rejected: int = 0
+    awards: int = 0
+    recovered: int = 0
+    points: int = 0
+
+
+@dataclass
+class _Tally:
+    confirmed: int = 0
+    rejected: int = 0
+    awards: int = 0
+    recovered: int = 0
+    points: int = 0
+
+    def result(self) -> RewardRun:
+        return RewardRun(self.confirmed, self.rejected, self.awards, self.recovered, self.points)
+
+
+def run_rewards(ctx: Context, *, batch_size: int = BATCH, stop: Callable[[], bool] | None = None) -> RewardRun:
+    """Decide the flags that can be decided and write their awards and recovered-customer bonuses.
+
+    ``stop`` is asked between batches (the daemon's shutdown flag); what is committed stays done.
+    """
+    rules = rules_of(ctx)
+    now = ctx.clock.now()
+    tally = _Tally()
+    for step in (_decide_batch, _bonus_batch):
+        after = 0
+        while not (stop and stop()):
+            with ctx.db.begin() as connection:
+                last = step(connection, after, batch_size, rules, now, tally)
+            if last is None:
+                break
+            after = last
+    result = tally.result()
+    log.info(
+        "event=reward_run confirmed=%d rejected=%d awards=%d recovered=%d points=%d",
+        result.confirmed,
+        result.rejected,
+        result.awards,
+        result.recovered,
+        result.points,
+    )
+    return result
+
+
+def _decide_batch(
+    connection: Connection, after: int, size: int, rules: RewardRules, now: datetime, tally: _Tally
+) -> int | None:
+    """Confirm or reject one batch of open flags with ids above ``after``; the last id, or None when done."""
+    query = (
+        select(flags.c.id, flags.c.staff_id, flags.c.raised_at, flags.c.window_ends_at, flags.c.earns)
+        .where(flags.c.status == "open", flags.c.id > after)
+        .order_by(flags.c.id)
+        .limit(size)
+        .with_for_update(skip_locked=True)  # PostgreSQL: another process takes the next rows
+    )
+    batch = connection.execute(query).all()
+    if not batch:
+        return None
+    found = _signals(connection, [f.id for f in batch], rules.low_score)
+    confirmed: list[tuple[Any, Signal]] = []
+    rejected: list[int] = []
+    for f in batch:
+        signal = first_signal(found.get(f.id, ()), f.raised_at, f.window_ends_at)
+        if signal is not None:
+            confirmed.append((f, signal))
+        elif window_over(f.window_ends_at, now):
+            rejected.append(f.id)
+    _confirm(connection, confirmed, rules, now, tally)
+    _reject(connection, rejected, now, tally)
+    return int(batch[-1].id)
+
+
+def _signals(connection: Connection, ids: Sequence[int], low_score: int) -> dict[int, list[Signal]]:
+    """Every signal of the flagged customers since each flag: opened complaints, low scores, losses."""
+    in_window = {"lo": flags.c.raised_at, "hi": flags.c.window_ends_at}
+    on_customer = complaints.c.customer_id == flags.c.customer_id
+    opened = select(flags.c.id, literal("complaint"), complaints.c.opened_at, complaints.c.id).join(
+        complaints, on_customer
+    )
+    opened = opened.where(complaints.c.opened_at.between(in_window["lo"], in_window["hi"]))
+    scored = (
+        select(flags.c.id, literal("low_score"), follow_ups.c.recorded_at, complaints.c.id)
+        .join(complaints, on_customer)
+        .join(follow_ups, follow_ups.c.complaint_id == complaints.c.id)
+        .where(follow_ups.c.score <= low_score, follow_ups.c.recorded_at.between(in_window["lo"], in_window["hi"]))
+    )
+    lost = (
+        select(flags.c.id, literal("lost"), audit_log.c.at, complaints.c.id)
+        .join(complaints, on_customer)
+        .join(audit_log, audit_log.c.complaint_id == complaints.c.id)
+        .where(audit_log.c.dest == "lost", audit_log.c.outcome == "applied")
+        .where(audit_log.c.at.between(in_window["lo"], in_window["hi"]))
+    )
+    chosen = [q.where(flags.c.id.in_(ids)) for q in (opened, scored, lost)]
+    signals: dict[int, list[Signal]] = defaultdict(list)
+    for flag_id, kind, at, complaint_id in connection.execute(union_all(*chosen)):
+        signals[flag_id].append(Signal(kind, at, complaint_id))
+    return signals
+
+
+def _confirm(
+    connection: Connection, confirmed: list[tuple[Any, Signal]], rules: RewardRules, now: datetime, tally: _Tally
+) -> None:
+    if not confirmed:
+        return
+    statement = (
+        update(flags)
+        .where(flags.c.id == bindparam("_id"), flags.c.status == "open")
+        .values(status=CONFIRMED, decided_at=now, decision=bindparam("_decision"))
+    )
+    connection.execute(statement, [{"_id": f.id, "_decision": s.kind} for f, s in confirmed])
+    claims = [
+        Claim(confirmed_key(f.id), f.staff_id, CONFIRMED, rules.points_confirmed_flag, f.id, s.complaint_id)
+        for f, s in confirmed
+        if f.earns
+    ]
+    written = award(connection, claims, rules, now)
+    tally.confirmed += len(confirmed)
+    tally.awards += len(written)
+    tally.points += sum(r["points"] for r in written)
+
+
+def _reject(connection: Connection, rejected: list[int], now: datetime, tally: _Tally) -> None:
+    if rejected:
+        connection.execute(
+            update(flags)
+            .where(flags.c.id.in_(rejected), flags.c.status == "open")
+            .values(status="rejected", decided_at=now, decision="window")
+        )
+        tally.rejected += len(rejected)
+
+
+def _bonus_batch(
+    connection: Connection, after: int, size: int, rules: RewardRules, now: datetime, tally: _Tally
+) -> int | None:
+    """Award the recovered-customer bonus to one batch of confirmed flags; the last id looked at, or None."""
+    found = connection.execute(_bonus_candidates(after, size)).all()
+    if not found:
+        return None
+    # Lock the candidates, then look again: another process may have paid a bonus since the query above.
+    locked = connection.execute(
+        select(flags.c.id)
+        .where(flags.c.id.in_([r.id for r in found]), flags.c.status == CONFIRMED)
+        .with_for_update(skip_locked=True)
+    ).scalars()
+    paid = connection.execute(
+        select(ledger.c.flag_id).where(ledger.c.flag_id.in_([r.id for r in found]), ledger.c.reason == RECOVERED)
+    ).scalars()
+    due = set(locked) - set(paid)
+    claims = [
+        Claim(recovered_key(r.id), r.staff_id, RECOVERED, rules.points_recovered_customer, r.id, r.complaint_id)
+        for r in found
+        if r.id in due
+    ]
+    written = award(connection, claims, rules, now)
+    tally.recovered += len(written)
+    tally.points += sum(r["points"] for r in written)
+    return int(found[-1].id)
+
+
+def _bonus_candidates(after: int, size: int) -> Any:
+    """Confirmed, earning flags without a bonus whose customer's complaint, opened in the window, is resolved."""
+    paid = select(ledger.c.id).where(ledger.c.flag_id == flags.c.id, ledger.c.reason == RECOVERED).exists()
+    recovered = and_(
+        complaints.c.customer_id == flags.c.customer_id,
+        complaints.c.state == "resolved",
+        complaints.c.opened_at.between(flags.c.raised_at, flags.c.window_ends_at),
+    )
+    return (
+        select(flags.c.id, flags.c.staff_id, func.min(complaints.c.id).label("complaint_id"))
+        .join(complaints, recovered)
+        .where(flags.c.status == CONFIRMED, flags.c.earns.is_(True), flags.c.id > after, ~paid)
+        .group_by(flags.c.id, flags.c.staff_id)
+        .order_by(flags.c.id)
+        .limit(size)
+    )
+
+
+def leaderboard(ctx: Context, period: str | None = None) -> list[dict[str, Any]]:
+    """Per staff member for a period: flags raised in it, confirmed, recovered, precision; points awarded in it."""
+    try:
+        period = check_period(period) if period is not None else period_of(ctx.clock.now())
+    except ValueError as exc:
+        raise InvalidInputError(str(exc)) from exc
+    start, end = period_bounds(period)
+    raised = and_(flags.c.raised_at >= start, flags.c.raised_at < end)
+    counts = select(
+        flags.c.staff_id,
+        func.count().label("flags"),
+        func.sum(case((flags.c.status == CONFIRMED, 1), else_=0)).label("confirmed"),
+        func.sum(case((flags.c.status != "open", 1), else_=0)).label("decided"),
+    ).where(raised)
+    recovered = (
+        select(flags.c.staff_id, func.count(func.distinct(flags.c.id)))
+        .join(ledger, and_(ledger.c.flag_id == flags.c.id, ledger.c.reason == RECOVERED))
+        .where(raised, flags.c.status == CONFIRMED)
+    )
+    points = select(ledger.c.staff_id, func.sum(ledger.c.points)).where(ledger.c.period == period)
+    rows: dict[str, dict[str, Any]] = defaultdict(_empty_row)
+    with ctx.read() as connection:
+        for staff_id, n, confirmed, decided in connection.execute(counts.group_by(flags.c.staff_id)):
+            rows[staff_id].update(flags=n, confirmed=int(confirmed), decided=int(decided))
+        for staff_id, n in connection.execute(recovered.group_by(flags.c.staff_id)):
+            rows[staff_id]["recovered"] = n
+        for staff_id, n in connection.execute(points.group_by(ledger.c.staff_id)):
+            rows[staff_id]["points"] = int(n)
+    board = [
+        {"staff": s, "period": period, **r, "precision": precision(r["confirmed"], r.pop("decided"))}
+        for s, r in rows.items()
+    ]
+    return sorted(board, key=lambda r: (-r["points"], -r["confirmed"], r["staff"]))
+
+
+def _empty_row() -> dict[str, Any]:
+    return {"flags": 0, "confirmed": 0, "decided": 0, "recovered": 0, "points": 0}
+
+
+def statement(ctx: Context, staff_id: str) -> dict[str, Any]:
+    """Every ledger row of one staff member, oldest first, and their total."""
+    with ctx.read() as connection:
+        name = connection.execute(select(staff.c.name).where(staff.c.id == staff_id)).scalar()
+        if name is None:
+            raise NotFoundError(f"no staff member {staff_id!r}")
+        found = connection.execute(select(ledger).where(ledger.c.staff_id == staff_id).order_by(ledger.c.id))
+        entries = [_entry(r) for r in found.mappings()]
+    return {"staff": staff_id, "name": name, "rows": entries, "total": sum(e["points"] for e in entries)}
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "at": row["at"].isoformat().replace("+00:00", "Z"),
+        "period": row["period"],
+        "points": row["points"],
+        "reason": row["reason"],
+        "flag_id": row["flag_id"],
+        "complaint_id": row["complaint_id"],
+        "award_key": row["award_key"],
+        "note": row["note"],
+    }
