@@ -1,0 +1,404 @@
+"""Applying stored helpdesk events to complaints, per ticket in the events' own order.
+
+Rows of the ``inbox`` table are written by the webhook (recovery.intake.inbox). ``apply_pending``
+takes the tickets with pending events, locks each ticket for its transaction (PostgreSQL:
+``pg_try_advisory_xact_lock``, so several processes never apply one ticket's events out of
+order; SQLite: the single write lock), and applies every pending event of those tickets sorted
+by ``occurred_at``. An event whose predecessor has not arrived waits (``claimed_until``) for
+``webhook.reorder_window`` after its arrival, then is dead-lettered with the reason. A crash
+rolls the whole batch back: nothing is half-applied.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy.exc import IntegrityError
+
+from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
+from recovery.core.guards import Compensation
+from recovery.core.machine import Refused
+from recovery.core.workflow import Workflow
+from recovery.engine import rows
+from recovery.engine.complaints import apply_in, insert_complaint
+from recovery.engine.context import Context
+from recovery.engine.people import ensure_customer, normalise_email
+from recovery.errors import InvalidInputError, NotFoundError, RecoveryError
+from recovery.store.schema import complaints, customers, inbox, staff
+
+DEFAULT_WINDOW = timedelta(minutes=10)
+STATUSES = ("pending", "applied", "skipped", "failed", "dead", "ignored")
+
+
+class Waiting(Exception):
+    """The event needs an earlier event of its ticket that has not arrived yet."""
+
+
+class Skipped(Exception):
+    """The event changes nothing: the complaint already has what it says (a repeated snapshot)."""
+
+
+@dataclass
+class Result:
+    """What happened to one inbox row."""
+
+    status: str
+    error: str | None = None
+    parked_until: datetime | None = None
+
+
+def reorder_window(ctx: Context) -> timedelta:
+    """``webhook.reorder_window`` from the settings in the context (10 minutes without settings)."""
+    settings = ctx.options.get("settings")
+    if settings is None:
+        return DEFAULT_WINDOW
+    from recovery.core.durations import parse_duration
+
+    return parse_duration(settings.webhook.reorder_window).clock()
+
+
+def apply_pending(ctx: Context, limit: int = 500) -> int:
+    """Apply up to about ``limit`` pending events in one transaction; return how many were applied."""
+    now = ctx.clock.now()
+    with ctx.db.begin() as connection:
+        tickets = _lock(connection, _candidates(connection, now, limit))
+        if not tickets:
+            return 0
+        pending = _pending_of(connection, tickets)
+        batch = _Batch(ctx, connection, now, reorder_window(ctx))
+        for _, group in groupby(pending, key=lambda r: (r["source"], r["ticket"])):
+            batch.run_ticket(list(group))
+        batch.write()
+        return batch.applied
+
+
+def retry(ctx: Context, inbox_id: int) -> Result:
+    """Apply a failed or dead-lettered event again now (no waiting: its cause is meant to be fixed)."""
+    now = ctx.clock.now()
+    with ctx.db.begin() as connection:
+        row = connection.execute(select(inbox).where(inbox.c.id == inbox_id)).mappings().first()
+        if row is None:
+            raise NotFoundError(f"no inbox event {inbox_id}")
+        if row["status"] not in ("failed", "dead"):
+            raise InvalidInputError(f"inbox event {inbox_id} is {row['status']}: only failed or dead ones are retried")
+        batch = _Batch(ctx, connection, now, timedelta(0))
+        result = batch.apply_row(dict(row), wait=False)
+        batch.results[inbox_id] = result
+        batch.write()
+    return result
+
+
+def _candidates(connection: Connection, now: datetime, limit: int) -> list[tuple[str, str]]:
+    """Tickets with a pending event that is not parked, oldest first."""
+    due = (inbox.c.status == "pending") & ((inbox.c.claimed_until.is_(None)) | (inbox.c.claimed_until <= now))
+    query = (
+        select(inbox.c.source, inbox.c.ticket)
+        .where(due)
+        .group_by(inbox.c.source, inbox.c.ticket)
+        .order_by(func.min(inbox.c.id))
+        .limit(max(1, limit // 4))
+    )
+    return [(r.source, r.ticket) for r in connection.execute(query)]
+
+
+def _lock(connection: Connection, tickets: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The tickets this transaction may work on; on PostgreSQL, those no other process holds."""
+    if connection.dialect.name != "postgresql":
+        return tickets  # SQLite: BEGIN IMMEDIATE already made this the only writer
+    lock = text("SELECT pg_try_advisory_xact_lock(hashtextextended(:key, 0))")
+    return [t for t in tickets if connection.execute(lock, {"key": f"inbox:{t[0]}:{t[1]}"}).scalar()]
+
+
+def _pending_of(connection: Connection, tickets: list[tuple[str, str]]) -> list[dict[str, Any]]:
+    """Every pending event of ``tickets`` (parked ones too), by ticket and occurred_at."""
+    found: list[dict[str, Any]] = []
+    for source in sorted({s for s, _ in tickets}):
+        names = [t for s, t in tickets if s == source]
+        for start in range(0, len(names), 500):
+            query = select(inbox).where(
+                inbox.c.status == "pending", inbox.c.source == source, inbox.c.ticket.in_(names[start : start + 500])
+            )
+            found.extend(dict(r) for r in connection.execute(query).mappings())
+    found.sort(key=lambda r: (r["source"], r["ticket"], r["occurred_at"], r["id"]))
+    return found
+
+
+class _Batch:
+    """One transaction's work: complaint rows cached by id, results gathered for one bulk update."""
+
+    def __init__(self, ctx: Context, connection: Connection, now: datetime, window: timedelta) -> None:
+        self.ctx = ctx
+        self.connection = connection
+        self.now = now
+        self.window = window
+        self.loaded: dict[int, rows.Row] = {}
+        self.by_ticket: dict[tuple[str, str], int | None] = {}
+        self.results: dict[int, Result] = {}
+        self.applied = 0
+
+    def run_ticket(self, group: list[dict[str, Any]]) -> None:
+        """Apply a ticket's events in order; from the first that must wait, the rest wait with it."""
+        for index, row in enumerate(group):
+            result = self.apply_row(row, wait=True)
+            if result.status == "pending":
+                for later in group[index:]:
+                    self.results[later["id"]] = Result("pending", result.error, result.parked_until)
+                return
+            self.results[row["id"]] = result
+
+    def apply_row(self, row: dict[str, Any], *, wait: bool) -> Result:
+        """Apply one event in a savepoint; a failure rolls back that event only."""
+        try:
+            with self.connection.begin_nested():
+                refusal = _HANDLERS[row["event_type"]](self, row)
+        except Waiting as exc:
+            deadline = row["received_at"] + self.window
+            if wait and self.now < deadline:
+                return Result("pending", str(exc), deadline)
+            waited = f"waited {int(self.window.total_seconds())} s: " if wait else ""
+            return Result("dead" if wait else "failed", f"{waited}{exc}")
+        except Skipped as exc:
+            return Result("skipped", str(exc))
+        except (RecoveryError, IntegrityError, KeyError) as exc:
+            self.forget(row)
+            return Result("failed", _reason(exc))
+        if refusal is not None:  # audited by the engine, so the savepoint was kept
+            return Result("failed", refusal)
+        self.applied += 1
+        return Result("applied")
+
+    def write(self) -> None:
+        """Store every result in one executemany."""
+        if not self.results:
+            return
+        statement = (
+            update(inbox)
+            .where(inbox.c.id == bindparam("_id"))
+            .values(
+                status=bindparam("_status"),
+                error=bindparam("_error"),
+                claimed_until=bindparam("_until"),
+                applied_at=bindparam("_applied_at"),
+                attempts=inbox.c.attempts + 1,
+            )
+        )
+        params = [
+            {
+                "_id": inbox_id,
+                "_status": r.status,
+                "_error": r.error,
+                "_until": r.parked_until,
+                "_applied_at": self.now if r.status == "applied" else None,
+            }
+            for inbox_id, r in self.results.items()
+        ]
+        self.connection.execute(statement, params)
+
+    # --- complaints of tickets -----------------------------------------------------------------
+
+    def complaint_of(self, row: dict[str, Any]) -> rows.Row | None:
+        """The complaint opened for this row's ticket, cached for the batch."""
+        key = (row["source"], row["ticket"])
+        if key not in self.by_ticket:
+            found = self.connection.execute(
+                select(complaints).where(complaints.c.ticket_source == key[0], complaints.c.ticket_id == key[1])
+            ).mappings()
+            first = found.first()
+            self.by_ticket[key] = None if first is None else first["id"]
+            if first is not None:
+                self.loaded.setdefault(first["id"], dict(first))
+        complaint_id = self.by_ticket[key]
+        return None if complaint_id is None else self.loaded[complaint_id]
+
+    def forget(self, row: dict[str, Any]) -> None:
+        """Drop cached rows a failed savepoint may have changed in memory."""
+        complaint_id = self.by_ticket.pop((row["source"], row["ticket"]), None)
+        if complaint_id is not None:
+            self.loaded.pop(complaint_id, None)
+
+    def customer_of(self, row: dict[str, Any], *, create: bool) -> int | None:
+        """The customer a customer-level event is about: its ticket's complaint's, else the one it names."""
+        complaint = self.complaint_of(row)
+        if complaint is not None:
+            return int(complaint["customer_id"])
+        ref = row["body"].get("customer")
+        if not ref:
+            return None
+        external = (row["source"], str(ref["external_id"])) if ref.get("external_id") else None
+        if create:
+            return ensure_customer(self.connection, ref["email"], ref.get("name") or "", external, self.now)
+        email = normalise_email(ref["email"])
+        found = self.connection.execute(select(customers.c.id).where(customers.c.email == email)).scalar()
+        return None if found is None else int(found)
+
+    def staff_id(self, actor: str | None) -> str:
+        """The staff member an actor names, by id or by email."""
+        if not actor:
+            raise InvalidInputError("actor: a staff flag needs the agent who raised it")
+        found = self.connection.execute(
+            select(staff.c.id).where((staff.c.id == actor) | (func.lower(staff.c.email) == actor.strip().lower()))
+        ).scalar()
+        if found is None:
+            raise NotFoundError(f"no staff member {actor!r} (add them with `recovery staff add` and retry)")
+        return str(found)
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, IntegrityError):
+        return f"database refused the change: {str(exc.orig).splitlines()[0]}"
+    if isinstance(exc, KeyError):
+        return f"stored event lacks field {exc.args[0]!r}"
+    return str(exc)
+
+
+# --- one handler per event type ------------------------------------------------------------------
+
+
+def _open(batch: _Batch, row: dict[str, Any]) -> str | None:
+    existing = batch.complaint_of(row)
+    if existing is not None:
+        raise Skipped(f"ticket already has complaint {existing['id']}")
+    body = row["body"]
+    ctx, connection = batch.ctx, batch.connection
+    workflow = ctx.workflows.current(ctx.default_workflow)
+    severity, channel = body.get("severity") or "normal", body.get("channel") or "helpdesk"
+    if severity not in workflow.severity:
+        raise InvalidInputError(f"severity: unknown {severity!r}; known: {', '.join(workflow.severity)}")
+    if channel not in CHANNELS:
+        raise InvalidInputError(f"channel: unknown {channel!r}; known: {', '.join(CHANNELS)}")
+    ctx.workflows.adopt(connection, workflow, batch.now)
+    customer_id = batch.customer_of(row, create=True)
+    if customer_id is None:
+        raise InvalidInputError("customer: a complaint needs the customer's email")
+    command = OpenComplaint(
+        customer_id=customer_id,
+        summary=body.get("summary") or f"ticket {row['ticket']}",
+        severity=severity,
+        channel=channel,
+        workflow=workflow.name,
+        actor=body.get("actor"),
+        ticket_source=row["source"],
+        ticket_id=row["ticket"],
+        at=row["occurred_at"],
+    )
+    complaint_id = insert_complaint(ctx, connection, workflow, command, row["occurred_at"])
+    batch.loaded[complaint_id] = rows.load(connection, complaint_id)
+    batch.by_ticket[(row["source"], row["ticket"])] = complaint_id
+    return None
+
+
+def _trigger(batch: _Batch, row: dict[str, Any]) -> str | None:
+    body = row["body"]
+    complaint = batch.complaint_of(row)
+    if complaint is None:
+        raise Waiting(f"no complaint for ticket {row['ticket']!r} yet (its complaint.opened has not arrived)")
+    rated = row["event_type"] == "satisfaction.rated"
+    command = FireTrigger(
+        complaint_id=complaint["id"],
+        trigger="follow_up" if rated else body["trigger"],
+        actor=body.get("actor"),
+        note=body.get("note") or "",
+        compensation=_compensation(body.get("compensation")),
+        score=body.get("score"),
+        comment=body.get("comment") or "",
+        reason=body.get("reason"),
+        at=row["occurred_at"],
+    )
+    workflow = batch.ctx.workflows.get(batch.connection, complaint["workflow"], complaint["workflow_version"])
+    _check_order(workflow, complaint["state"], command.trigger, snapshot=bool(body.get("snapshot")))
+    outcome = apply_in(batch.ctx, batch.connection, {complaint["id"]: complaint}, [command])[0]
+    if isinstance(outcome, Refused):
+        return f"complaint {complaint['id']}: {outcome.reason}"
+    return None
+
+
+def _check_order(workflow: Workflow, state: str, trigger: str, *, snapshot: bool) -> None:
+    """Waiting when an earlier event is missing; Skipped when a repeated snapshot is already behind us."""
+    if trigger in workflow.triggers_from(state):
+        return
+    known = {t.trigger for t in workflow.transitions}
+    if trigger not in known:
+        raise InvalidInputError(f"trigger: unknown {trigger!r}; known: {', '.join(sorted(known))}")
+    sources = {s for t in workflow.transitions if t.trigger == trigger for s in t.sources}
+    dests = {t.dest for t in workflow.transitions if t.trigger == trigger}
+    ahead = _reachable(workflow, state)
+    if snapshot and any(state in _reachable(workflow, d) or state == d for d in dests):
+        raise Skipped(f"complaint is already {state}: {trigger!r} happened before")
+    if not workflow.is_final(state) and sources & ahead:
+        raise Waiting(f"{trigger!r} is not allowed from {state!r} yet: waiting for the events before it")
+    raise InvalidInputError(f"{trigger!r} is not allowed from {state!r}")
+
+
+def _reachable(workflow: Workflow, start: str) -> set[str]:
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        state = todo.pop()
+        for t in workflow.transitions:
+            if state in t.sources and t.dest not in seen:
+                seen.add(t.dest)
+                todo.append(t.dest)
+    return seen
+
+
+def _compensation(value: dict[str, Any] | None) -> Compensation | None:
+    if not value:
+        return None
+    try:
+        amount = Decimal(str(value["value"]))
+    except InvalidOperation:
+        raise InvalidInputError(f"compensation.value: not a number: {value['value']!r}") from None
+    return Compensation(str(value["kind"]), amount, str(value.get("description") or ""))
+
+
+def _flag(batch: _Batch, row: dict[str, Any]) -> str | None:
+    from recovery.engine.flags import raise_flag  # written alongside; imported when first needed
+
+    body = row["body"]
+    customer_id = batch.customer_of(row, create=True)
+    if customer_id is None:
+        raise Waiting(f"no complaint for ticket {row['ticket']!r} yet and no customer named")
+    staff_id = batch.staff_id(body.get("actor"))
+    raise_flag(batch.ctx, customer_id, staff_id, body["reason"], connection=batch.connection, at=row["occurred_at"])
+    return None
+
+
+def _lost(batch: _Batch, row: dict[str, Any]) -> str | None:
+    customer_id = batch.customer_of(row, create=False)
+    if customer_id is None:
+        raise NotFoundError("customer.lost: no such customer")
+    ids = [
+        int(i)
+        for i in batch.connection.execute(
+            select(complaints.c.id).where(complaints.c.customer_id == customer_id, complaints.c.closed_at.is_(None))
+        ).scalars()
+    ]
+    missing = [i for i in ids if i not in batch.loaded]
+    batch.loaded.update(rows.load_many(batch.connection, missing))
+    if not ids:
+        raise Skipped("the customer has no open complaint")
+    commands = [
+        FireTrigger(complaint_id=i, trigger="defect", reason=row["body"].get("reason"), at=row["occurred_at"])
+        for i in ids
+    ]
+    apply_in(batch.ctx, batch.connection, {i: batch.loaded[i] for i in ids}, commands)
+    return None
+
+
+def _ignored(batch: _Batch, row: dict[str, Any]) -> str | None:
+    raise Skipped("nothing to apply")
+
+
+_HANDLERS = {
+    "complaint.opened": _open,
+    "complaint.trigger": _trigger,
+    "satisfaction.rated": _trigger,
+    "customer.flagged": _flag,
+    "customer.lost": _lost,
+    "ignored": _ignored,
+}

@@ -1,0 +1,213 @@
+"""The webhook ASGI app: verify, store durably and idempotently, answer. Applying happens later.
+
+The request path is short on purpose: read the body (refusing it past ``webhook.max_body`` while
+it streams), check the source's credentials, parse it into events, one INSERT per event in one
+transaction, answer. ``recovery.engine.inbox.apply_pending`` applies the stored events.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from recovery.config import Settings, WebhookSource
+from recovery.engine.context import Context
+from recovery.errors import ConfigError
+from recovery.intake.inbox import rows_of, store
+from recovery.intake.openapi import document
+from recovery.intake.sources import Adapter, Delivery, ShapeError, SignatureError, SourceRules, adapter
+from recovery.store.schema import runtime
+
+log = logging.getLogger("recovery.intake")
+
+
+class Refusal(Exception):
+    """An answer other than success: status, reason label for the counter, message, and field for 422."""
+
+    def __init__(self, status: int, reason: str, message: str, field: str | None = None) -> None:
+        self.status, self.reason, self.message, self.field = status, reason, message, field
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A configured source: its adapter, rules and secret (None only when marked unsigned)."""
+
+    name: str
+    kind: str
+    adapter: Adapter
+    rules: SourceRules
+    secret: str | None
+
+
+def sources_of(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, Source]:
+    """The configured sources; ConfigError for a missing secret (unless unsigned) or bad options."""
+    env = os.environ if environ is None else environ
+    found: dict[str, Source] = {}
+    for spec in settings.webhook.sources:
+        secret = env.get(spec.secret_env) if spec.secret_env else None
+        if not secret and not spec.unsigned:
+            where = f"${spec.secret_env}" if spec.secret_env else "no secret_env"
+            raise ConfigError(
+                f"webhook.sources {spec.name}: no secret ({where} is unset); set it or mark the source unsigned = true"
+            )
+        if not secret:
+            log.warning("event=webhook_unsigned_source source=%s kind=%s: anyone may post to it", spec.name, spec.kind)
+        found[spec.name] = Source(spec.name, spec.kind, adapter(spec.kind), _rules(spec), secret or None)
+    return found
+
+
+def _rules(spec: WebhookSource) -> SourceRules:
+    try:
+        return SourceRules.from_options(spec.options)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"webhook.sources {spec.name}: options: {exc}") from exc
+
+
+class Metrics:
+    """Prometheus counters of deliveries by source, outcome (accepted, duplicate, rejected) and reason."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.deliveries = Counter(
+            "recovery_webhook_deliveries",
+            "Webhook deliveries by source, outcome and reason.",
+            ["source", "outcome", "reason"],
+            registry=self.registry,
+        )
+
+    def count(self, source: str, outcome: str, reason: str = "") -> None:
+        """Count one answered delivery."""
+        self.deliveries.labels(source, outcome, reason).inc()
+
+
+class Intake:
+    """The ``POST /webhooks/{source}`` handler and what it needs."""
+
+    def __init__(self, ctx: Context, sources: dict[str, Source], max_body: int, metrics: Metrics) -> None:
+        self.ctx, self.sources, self.max_body, self.metrics = ctx, sources, max_body, metrics
+
+    async def receive(self, request: Request) -> Response:
+        """Answer one delivery: 202 stored, 200 duplicate, or the refusal's status; never 5xx for bad input."""
+        name = str(request.path_params["source"])
+        source = self.sources.get(name)
+        label = name if source is not None else "unknown"
+        try:
+            if source is None:
+                raise Refusal(404, "unknown_source", f"unknown source {name[:64]!r}")
+            answer = await self._accept(source, request)
+        except Refusal as refusal:
+            self.metrics.count(label, "rejected", refusal.reason)
+            body: dict[str, Any] = {"error": refusal.message}
+            if refusal.field is not None:
+                body["field"] = refusal.field
+            return JSONResponse(body, status_code=refusal.status)
+        return answer
+
+    async def _accept(self, source: Source, request: Request) -> Response:
+        _check_json_type(request.headers.get("content-type", ""))
+        raw = await self._read(request)
+        now = self.ctx.clock.now()
+        if source.secret is None:
+            log.warning("event=webhook_unsigned source=%s: accepted without verification", source.name)
+        else:
+            try:
+                source.adapter.verify(request.headers, raw, source.secret, now, source.rules)
+            except SignatureError as exc:
+                raise Refusal(401, "signature", str(exc)) from None
+        payload = _decode(raw)
+        delivery = Delivery.of(request.headers, raw, now)
+        events = _parse(source, payload, delivery)
+        rows = rows_of(source.name, events, now, f"ignored:{delivery.body_hash}")
+        try:
+            stored = await run_in_threadpool(store, self.ctx.db, rows)
+        except SQLAlchemyError as exc:
+            log.error("event=webhook_store_failed source=%s error=%s", source.name, type(exc).__name__)
+            raise Refusal(503, "storage", "the inbox cannot be written right now; retry later") from None
+        outcome = "duplicate" if stored.duplicate else "accepted"
+        self.metrics.count(source.name, outcome)
+        status = 200 if stored.duplicate else 202
+        return JSONResponse({"id": stored.inbox_id, "status": outcome, "events": len(events)}, status_code=status)
+
+    async def _read(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body:
+            raise Refusal(413, "too_large", f"body over {self.max_body} bytes")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_body:
+                raise Refusal(413, "too_large", f"body over {self.max_body} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+
+def _check_json_type(content_type: str) -> None:
+    media = content_type.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not (media.startswith("application/") and media.endswith("+json")):
+        raise Refusal(415, "not_json", f"expected Content-Type application/json, got {media[:60]!r}")
+
+
+def _decode(raw: bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise Refusal(400, "malformed_json", f"malformed JSON: {str(exc)[:120]}") from None
+
+
+def _parse(source: Source, payload: Any, delivery: Delivery) -> list[Any]:
+    try:
+        return source.adapter.parse(payload, source.rules, delivery)
+    except ShapeError as exc:
+        raise Refusal(422, "shape", str(exc), exc.field) from None
+    except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:
+        # A shape no adapter rule foresaw: still the sender's problem, never a 500.
+        log.warning("event=webhook_unexpected_shape source=%s error=%r", source.name, exc)
+        raise Refusal(422, "shape", "not an event this source sends", "body") from None
+
+
+def create_app(ctx: Context, settings: Settings) -> Starlette:
+    """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret."""
+    metrics = Metrics()
+    intake = Intake(ctx, sources_of(settings), settings.webhook.max_body_bytes, metrics)
+
+    async def healthz(request: Request) -> Response:
+        try:
+            tick = await run_in_threadpool(_last_tick, ctx)
+        except SQLAlchemyError:
+            return JSONResponse({"status": "unavailable", "database": "unreachable", "last_tick": None}, 503)
+        return JSONResponse({"status": "ok", "database": "ok", "last_tick": tick})
+
+    async def metrics_text(request: Request) -> Response:
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    spec = document(sorted(intake.sources), settings.webhook.max_body_bytes)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(spec)
+
+    routes = [
+        Route("/webhooks/{source}", intake.receive, methods=["POST"]),
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics_text, methods=["GET"]),
+        Route("/openapi.json", openapi, methods=["GET"]),
+    ]
+    return Starlette(routes=routes)
+
+
+def _last_tick(ctx: Context) -> Any:
+    with ctx.read() as connection:
+        return connection.execute(select(runtime.c.value).where(runtime.c.key == "last_tick")).scalar()

@@ -1,0 +1,100 @@
+"""The normalised intake events every helpdesk adapter produces, and their stored JSON form.
+
+An event says what happened at the helpdesk, in the helpdesk's own time (``occurred_at``);
+the engine's inbox turns the stored form into engine commands.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerRef:
+    """Who the helpdesk says the customer is: an email, a name and the helpdesk's own id."""
+
+    email: str
+    name: str = ""
+    external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class IntakeEvent:
+    """One event of one delivery; ``delivery_id`` is unique per source."""
+
+    type: ClassVar[str] = ""
+    delivery_id: str
+    ticket: str | None
+    occurred_at: datetime
+
+    def body(self) -> dict[str, Any]:
+        """The JSON stored in the inbox (everything but the delivery id)."""
+        data = asdict(self)
+        data.pop("delivery_id")
+        data["type"] = self.type
+        data["occurred_at"] = self.occurred_at.isoformat()
+        return data
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ComplaintOpened(IntakeEvent):
+    """A ticket that matches the complaint rule was created."""
+
+    type: ClassVar[str] = "complaint.opened"
+    customer: CustomerRef
+    summary: str
+    severity: str = "normal"
+    channel: str = "helpdesk"
+    actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TriggerFired(IntakeEvent):
+    """An agent did something the rules map to a workflow trigger."""
+
+    type: ClassVar[str] = "complaint.trigger"
+    trigger: str
+    actor: str | None = None
+    note: str = ""
+    compensation: dict[str, str] | None = None
+    score: int | None = None
+    comment: str = ""
+    reason: str | None = None
+    snapshot: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SatisfactionRated(IntakeEvent):
+    """The customer rated the ticket; the score (1-5) becomes the follow-up score."""
+
+    type: ClassVar[str] = "satisfaction.rated"
+    score: int
+    comment: str = ""
+    actor: str | None = None
+    snapshot: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerFlagged(IntakeEvent):
+    """A staff member marked the customer as unhappy."""
+
+    type: ClassVar[str] = "customer.flagged"
+    actor: str
+    reason: str
+    customer: CustomerRef | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CustomerLost(IntakeEvent):
+    """The customer left; their open complaints are closed as lost."""
+
+    type: ClassVar[str] = "customer.lost"
+    reason: str
+    customer: CustomerRef | None = None
+
+
+EVENT_TYPES = tuple(
+    cls.type for cls in (ComplaintOpened, TriggerFired, SatisfactionRated, CustomerFlagged, CustomerLost)
+)

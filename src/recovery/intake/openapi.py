@@ -1,0 +1,119 @@
+"""The OpenAPI document of the webhook app, written by hand to say exactly what the handlers do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from recovery.intake.events import EVENT_TYPES
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {"type": "string", "description": "What was wrong."},
+        "field": {"type": "string", "description": "The payload field at fault (422 only)."},
+    },
+}
+_STORED = {
+    "type": "object",
+    "required": ["id", "status", "events"],
+    "properties": {
+        "id": {"type": "integer", "description": "The inbox id of the delivery's first stored event."},
+        "status": {"type": "string", "enum": ["accepted", "duplicate"]},
+        "events": {"type": "integer", "minimum": 0, "description": "Events this delivery carries."},
+    },
+}
+_GENERIC_EVENT = {
+    "type": "object",
+    "description": "Our generic format; other kinds send their helpdesk's own payload (docs/webhooks.md).",
+    "required": ["id", "type", "occurred_at"],
+    "properties": {
+        "id": {"type": "string", "description": "Delivery id, unique per source."},
+        "type": {"type": "string", "enum": list(EVENT_TYPES)},
+        "occurred_at": {"type": "string", "format": "date-time"},
+        "ticket": {"type": "string"},
+        "customer": {"type": "object", "properties": {"email": {"type": "string"}, "name": {"type": "string"}}},
+        "summary": {"type": "string"},
+        "severity": {"type": "string"},
+        "channel": {"type": "string"},
+        "trigger": {"type": "string"},
+        "actor": {"type": "string"},
+        "note": {"type": "string"},
+        "score": {"type": "integer", "minimum": 1, "maximum": 5},
+        "comment": {"type": "string"},
+        "reason": {"type": "string"},
+        "compensation": {
+            "type": "object",
+            "properties": {"kind": {"type": "string"}, "value": {"type": "string"}},
+        },
+    },
+}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _header(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "header", "required": False, "schema": {"type": "string"}, "description": description}
+
+
+def document(sources: list[str], max_body: int) -> dict[str, Any]:
+    """The OpenAPI 3.0 document for the configured ``sources``."""
+    webhook = {
+        "summary": "Receive one helpdesk delivery",
+        "description": (
+            "Verified with the source's own scheme, stored durably and idempotently before the answer. "
+            f"Bodies over {max_body} bytes are refused while they stream."
+        ),
+        "parameters": [
+            {"name": "source", "in": "path", "required": True, "schema": {"type": "string"}},
+            _header("X-Recovery-Timestamp", "generic: unix seconds, within 5 minutes of our clock"),
+            _header("X-Recovery-Signature", 'generic: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">'),
+        ],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": _GENERIC_EVENT}}},
+        "responses": {
+            "200": _json(_STORED, "A duplicate of a stored delivery; nothing changed."),
+            "202": _json(_STORED, "Stored; it will be applied in the events' own order."),
+            "400": _json(_ERROR, "Malformed JSON."),
+            "401": _json(_ERROR, "Bad or missing signature, or a timestamp outside the replay window."),
+            "404": _json(_ERROR, "Unknown source."),
+            "413": _json(_ERROR, "Body over webhook.max_body."),
+            "415": _json(_ERROR, "Not JSON (Content-Type)."),
+            "422": _json(_ERROR, "Valid JSON that is not an event this source sends; `field` names the culprit."),
+            "503": _json(_ERROR, "The database cannot be written right now; the helpdesk should retry."),
+        },
+    }
+    health = {
+        "type": "object",
+        "required": ["status", "database", "last_tick"],
+        "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]},
+            "database": {"type": "string", "enum": ["ok", "unreachable"]},
+            "last_tick": {"description": "When the scheduler last ticked (as it stored it), or null."},
+        },
+    }
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "recovery webhooks", "version": "1", "description": f"Sources: {', '.join(sources)}"},
+        "paths": {
+            "/webhooks/{source}": {"post": webhook},
+            "/healthz": {
+                "get": {
+                    "summary": "Database reachable, last scheduler tick",
+                    "responses": {
+                        "200": _json(health, "Healthy."),
+                        "503": _json(health, "The database is unreachable."),
+                    },
+                }
+            },
+            "/metrics": {
+                "get": {
+                    "summary": "Prometheus text: recovery_webhook_deliveries_total by source, outcome, reason",
+                    "responses": {
+                        "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                    },
+                }
+            },
+        },
+    }

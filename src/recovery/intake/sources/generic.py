@@ -1,0 +1,151 @@
+"""Our own event format, for shops, phone systems and forms (see docs/webhooks.md).
+
+``X-Recovery-Timestamp: <unix seconds>`` and ``X-Recovery-Signature: sha256=<hex HMAC-SHA256 of
+"<timestamp>.<raw body>">``, accepted within five minutes of our clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from recovery.intake.events import (
+    EVENT_TYPES,
+    ComplaintOpened,
+    CustomerFlagged,
+    CustomerLost,
+    CustomerRef,
+    IntakeEvent,
+    SatisfactionRated,
+    TriggerFired,
+)
+from recovery.intake.sources import (
+    Delivery,
+    ShapeError,
+    SignatureError,
+    SourceRules,
+    get,
+    obj,
+    require_header,
+    same,
+    score_1_to_5,
+    text,
+    timestamp,
+    unix_time,
+    within_window,
+)
+
+
+def sign(secret: str, timestamp_text: str, raw_body: bytes) -> str:
+    """The ``X-Recovery-Signature`` value for a body sent at ``timestamp_text``."""
+    message = timestamp_text.encode() + b"." + raw_body
+    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def verify(headers: Mapping[str, str], raw_body: bytes, secret: str, now: datetime, rules: SourceRules) -> None:
+    """Check the timestamp window, then the HMAC-SHA256 signature (constant time)."""
+    stamp = require_header(headers, "X-Recovery-Timestamp")
+    given = require_header(headers, "X-Recovery-Signature")
+    within_window(unix_time(stamp), now, rules.replay_window)
+    same(given, sign(secret, stamp, raw_body))
+
+
+def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEvent]:
+    """One event per delivery; ``id`` is the delivery id."""
+    body = obj(payload, "body")
+    kind = text(body, "type")
+    if kind not in EVENT_TYPES:
+        raise ShapeError("type", f"unknown event type {kind[:40]!r}; known: {', '.join(EVENT_TYPES)}")
+    common: dict[str, Any] = {
+        "delivery_id": text(body, "id")[:200],
+        "ticket": text(body, "ticket", required=kind not in ("customer.flagged", "customer.lost")) or None,
+        "occurred_at": timestamp(body, "occurred_at"),
+    }
+    return [_PARSERS[kind](body, common)]
+
+
+def _customer(body: Mapping[str, Any], path: str, *, required: bool = True) -> CustomerRef | None:
+    value = get(body, path, (dict, str), required=required)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return CustomerRef(email=value)
+    return CustomerRef(
+        email=text(value, "email"), name=text(value, "name", required=False), external_id=_opt(value, "id")
+    )
+
+
+def _opt(body: Mapping[str, Any], path: str) -> str | None:
+    return text(body, path, required=False) or None
+
+
+def _opened(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    return ComplaintOpened(
+        customer=_customer(body, "customer"),  # type: ignore[arg-type]
+        summary=text(body, "summary"),
+        severity=text(body, "severity", required=False, default="normal"),
+        channel=text(body, "channel", required=False, default="helpdesk"),
+        actor=_opt(body, "actor"),
+        **common,
+    )
+
+
+def _trigger(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    compensation = get(body, "compensation", dict, required=False)
+    score = get(body, "score", int, required=False)
+    return TriggerFired(
+        trigger=text(body, "trigger"),
+        actor=_opt(body, "actor"),
+        note=text(body, "note", required=False),
+        compensation=None
+        if compensation is None
+        else {
+            "kind": text(compensation, "kind"),
+            "value": text(compensation, "value"),
+            "description": text(compensation, "description", required=False),
+        },
+        score=None if score is None else score_1_to_5(score, "score"),
+        comment=text(body, "comment", required=False),
+        reason=_opt(body, "reason"),
+        **common,
+    )
+
+
+def _rated(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    return SatisfactionRated(
+        score=score_1_to_5(get(body, "score", int), "score"),
+        comment=text(body, "comment", required=False),
+        actor=_opt(body, "actor"),
+        **common,
+    )
+
+
+def _flagged(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    return CustomerFlagged(
+        actor=text(body, "actor"),
+        reason=text(body, "reason"),
+        customer=_customer(body, "customer", required=common["ticket"] is None),
+        **common,
+    )
+
+
+def _lost(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    return CustomerLost(
+        reason=text(body, "reason"),
+        customer=_customer(body, "customer", required=common["ticket"] is None),
+        **common,
+    )
+
+
+_PARSERS = {
+    "complaint.opened": _opened,
+    "complaint.trigger": _trigger,
+    "satisfaction.rated": _rated,
+    "customer.flagged": _flagged,
+    "customer.lost": _lost,
+}
+
+__all__ = ["SignatureError", "parse", "sign", "verify"]

@@ -1,0 +1,42 @@
+"""Fixtures for the webhook intake tests."""
+
+from __future__ import annotations
+
+import pytest
+from starlette.applications import Starlette
+
+from intake.helpers import KINDS, SECRET, AppClient, settings_for, source
+from recovery.config import Settings
+from recovery.engine.context import Context
+from recovery.intake.app import create_app
+
+
+@pytest.fixture(autouse=True)
+def secret_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test source reads its secret from the environment, as in production."""
+    monkeypatch.setenv("RECOVERY_TEST_SECRET", SECRET)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """One source of each kind, named after its kind."""
+    return settings_for(*(source(k) for k in KINDS))
+
+
+@pytest.fixture
+def app_ctx(ctx: Context, settings: Settings) -> Context:
+    """The engine context carrying these settings (the inbox reads the reorder window from it)."""
+    ctx.options["settings"] = settings
+    return ctx
+
+
+@pytest.fixture
+def app(app_ctx: Context, settings: Settings) -> Starlette:
+    """The webhook app."""
+    return create_app(app_ctx, settings)
+
+
+@pytest.fixture
+def client(app: Starlette) -> AppClient:
+    """An in-process HTTP client for the app."""
+    return AppClient(app)

@@ -1,0 +1,65 @@
+"""Helpers for the intake tests: settings with sources, an in-process client, signed requests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+import httpx
+from starlette.applications import Starlette
+
+from recovery.clock import SettableClock
+from recovery.config import Settings, WebhookSettings, WebhookSource
+from recovery.intake.sources import generic
+
+SECRET = "s3cret-for-tests"
+KINDS = ("zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic")
+
+
+def settings_for(*sources: WebhookSource, max_body: str = "64KiB", reorder_window: str = "10m") -> Settings:
+    """Settings whose webhook section has ``sources``."""
+    webhook = WebhookSettings(sources=list(sources), max_body=max_body, reorder_window=reorder_window)
+    return Settings(webhook=webhook)
+
+
+def source(kind: str, name: str | None = None, **options: Any) -> WebhookSource:
+    """A signed source whose secret lives in RECOVERY_TEST_SECRET."""
+    return WebhookSource(name=name or kind, kind=kind, secret_env="RECOVERY_TEST_SECRET", options=options)
+
+
+class AppClient:
+    """A synchronous in-process client (httpx over ASGI; starlette's TestClient warns about httpx)."""
+
+    def __init__(self, app: Starlette) -> None:
+        self.app = app
+
+    def request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        """Send one request to the app and return the answer."""
+
+        async def send() -> httpx.Response:
+            transport = httpx.ASGITransport(app=self.app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://intake.test") as client:
+                return await client.request(method, url, **kwargs)
+
+        return anyio.run(send)
+
+    def post(self, url: str, **kwargs: Any) -> httpx.Response:
+        """POST to the app."""
+        return self.request("POST", url, **kwargs)
+
+    def get(self, url: str, **kwargs: Any) -> httpx.Response:
+        """GET from the app."""
+        return self.request("GET", url, **kwargs)
+
+
+def signed_generic(body: dict[str, Any] | bytes, clock: SettableClock, secret: str = SECRET) -> dict[str, Any]:
+    """Keyword arguments for ``client.post`` carrying a correctly signed generic event."""
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    stamp = str(int(clock.now().timestamp()))
+    headers = {
+        "Content-Type": "application/json",
+        "X-Recovery-Timestamp": stamp,
+        "X-Recovery-Signature": generic.sign(secret, stamp, raw),
+    }
+    return {"content": raw, "headers": headers}
