@@ -40,3 +40,21 @@ class SettableClock:
         """Move forward by ``delta`` and return the new time."""
         self._now += delta
         return self._now
+
+
+class OffsetClock:
+    """The real clock moved by a fixed offset: a process that lives in another moment (for tests)."""
+
+    def __init__(self, offset: timedelta) -> None:
+        self.offset = offset
+
+    @classmethod
+    def starting_at(cls, start: datetime) -> OffsetClock:
+        """A clock that reads ``start`` now and runs on at real speed from there."""
+        if start.tzinfo is None:
+            raise ValueError("OffsetClock needs an aware datetime")
+        return cls(start - datetime.now(UTC))
+
+    def now(self) -> datetime:
+        """Return the current time plus the offset, in UTC."""
+        return datetime.now(UTC) + self.offset

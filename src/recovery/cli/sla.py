@@ -1,0 +1,73 @@
+"""``recovery sla scan [--dry-run]``: one overdue scan by hand, what the daemon does each tick."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+import click
+
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+
+if TYPE_CHECKING:
+    from recovery.engine.context import Context
+
+
+def clock_start_option(function: click.decorators.FC) -> click.decorators.FC:
+    """The hidden ``--clock-start ISO`` option: run as if the clock read ISO at start (for tests only)."""
+    return click.option(
+        "--clock-start",
+        type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+        hidden=True,
+        help="Testing only: the clock reads this moment at start (UTC if no offset) and runs on from there.",
+    )(function)
+
+
+def context_at(runtime: Runtime, clock_start: datetime | None) -> Context:
+    """The engine context, on a clock moved to ``clock_start`` when given."""
+    if clock_start is None:
+        return runtime.context()
+    from datetime import UTC
+
+    from recovery.app import build_context
+    from recovery.clock import OffsetClock
+
+    start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
+    return build_context(runtime.settings, OffsetClock.starting_at(start))
+
+
+@click.group()
+def sla() -> None:
+    """Deadlines: the overdue scan."""
+
+
+@sla.command("scan")
+@click.option("--dry-run", is_flag=True, help="List what would be done and change nothing.")
+@click.option("--batch", type=click.IntRange(min=1), help="Complaints per transaction (default: daemon.batch).")
+@json_option
+@clock_start_option
+@pass_runtime
+def scan(runtime: Runtime, dry_run: bool, batch: int | None, as_json: bool, clock_start: datetime | None) -> None:
+    """Warn, escalate, remind and resume every complaint due now; print what was done."""
+    from recovery.engine.sla import scan as run_scan
+
+    ctx = context_at(runtime, clock_start)
+    report = run_scan(ctx, batch=batch or runtime.settings.daemon.batch, dry_run=dry_run)
+    actions = [
+        {
+            "complaint": a.complaint_id,
+            "action": a.kind,
+            "state": a.state,
+            "level": a.level,
+            "notify": ", ".join(a.notify),
+        }
+        for a in report.actions
+    ]
+    if as_json:
+        print_json({"dry_run": dry_run, **report.summary(), "actions": actions if dry_run else None})
+        return
+    if dry_run:
+        print_table(actions, ["complaint", "action", "state", "level", "notify"], empty="nothing is due")
+    done = ", ".join(f"{kind} {n}" for kind, n in sorted(report.counts.items())) or "nothing to do"
+    prefix = "dry run, nothing changed: would do" if dry_run else "done"
+    click.echo(f"{prefix}: {done} (looked at {report.looked} complaints)")

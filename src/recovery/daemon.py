@@ -1,0 +1,267 @@
+"""The daemon: a few fixed APScheduler jobs that call the engine, the webhook server beside them, a clean stop.
+
+Jobs (memory job store, one instance each, coalesced): the overdue scan (which also sends follow-up
+reminders), the outbox dispatch and the inbox apply every ``daemon.tick``; the reward run every
+``daemon.reward_every``. Every deadline lives in the database, never in the scheduler, so any number
+of daemons may run on PostgreSQL; on SQLite an OS lock beside the database file allows one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import importlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from time import perf_counter
+from types import FrameType
+from typing import Any
+
+from sqlalchemy import Connection
+from sqlalchemy.dialects import postgresql, sqlite
+
+from recovery.clock import SystemClock
+from recovery.config import Settings, clock_duration
+from recovery.engine import sla
+from recovery.engine.context import Context
+from recovery.errors import ConflictError
+from recovery.notify.dispatcher import Policy, dispatch
+from recovery.notify.sinks import Sink, build_sink
+from recovery.store.schema import runtime
+
+log = logging.getLogger("recovery.daemon")
+
+LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
+
+
+def configure_logging(level: int = logging.INFO) -> None:
+    """One key=value line per event on stderr; APScheduler's own chatter only when it matters."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def lock_path(ctx: Context, settings: Settings) -> Path | None:
+    """``daemon.lock_file``, else ``<database file>.daemon.lock`` on SQLite; None on a server database."""
+    if settings.daemon.lock_file is not None:
+        return settings.daemon.lock_file
+    url = ctx.db.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        return Path(f"{url.database}.daemon.lock")
+    return None
+
+
+@contextmanager
+def hold_lock(path: Path | None) -> Iterator[None]:
+    """Hold an exclusive OS lock on ``path`` for the block; ConflictError naming the holder if taken."""
+    if path is None:
+        yield
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "unknown"
+        handle.close()
+        raise ConflictError(
+            f"another recovery daemon (pid {holder}) already runs on this database (lock {path}); "
+            "one daemon per SQLite file: stop it first, or use PostgreSQL for several"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"{os.getpid()}\n")
+    handle.flush()
+    try:
+        yield
+    finally:
+        fcntl.flock(handle, fcntl.LOCK_UN)  # the OS also drops it if we are killed
+        handle.close()
+
+
+class Daemon:
+    """The long-running process: ``run()`` blocks until SIGTERM or SIGINT, then finishes the job in hand."""
+
+    def __init__(
+        self,
+        ctx: Context,
+        settings: Settings,
+        *,
+        sink: Sink | None = None,
+        webhook: bool = True,
+        host: str | None = None,
+        port: int | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.settings = settings
+        self.sink = sink or build_sink(settings, ctx.clock)
+        self.webhook = webhook
+        self.host = host or settings.webhook.host
+        self.port = settings.webhook.port if port is None else port
+        self.stopping = threading.Event()
+        self.scheduler: Any = None
+        self._missing: set[str] = set()
+        notify = settings.notify
+        self.policy = Policy(notify.max_attempts, clock_duration(notify.backoff).clock())
+
+    def run(self) -> None:
+        """Take the lock, start the webhook server and the scheduler; return after a clean stop."""
+        with hold_lock(lock_path(self.ctx, self.settings)):
+            self.scheduler = self.build_scheduler()
+            signal.signal(signal.SIGTERM, self._on_signal)
+            signal.signal(signal.SIGINT, self._on_signal)
+            server = self._start_webhook() if self.webhook else None
+            tick = self.settings.daemon.tick
+            log.info("daemon started pid=%s tick=%s webhook=%s", os.getpid(), tick, server is not None)
+            try:
+                if not self.stopping.is_set():
+                    self.scheduler.start()
+            finally:
+                self._stop_webhook(server)
+                log.info("daemon stopped pid=%s", os.getpid())
+
+    def build_scheduler(self) -> Any:
+        """A BlockingScheduler in UTC with the fixed jobs, each first run at once."""
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        from apscheduler.executors.pool import ThreadPoolExecutor
+        from apscheduler.jobstores.memory import MemoryJobStore
+        from apscheduler.schedulers.blocking import BlockingScheduler
+
+        scheduler = BlockingScheduler(
+            timezone="UTC",
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(4)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+        )
+        tick = clock_duration(self.settings.daemon.tick).clock().total_seconds()
+        rewards = clock_duration(self.settings.daemon.reward_every).clock().total_seconds()
+        jobs: list[tuple[str, Callable[[], None], float]] = [
+            ("overdue_scan", self.scan_job, tick),
+            ("outbox_dispatch", self.dispatch_job, tick),
+            ("inbox_apply", self.inbox_job, tick),
+            ("reward_run", self.reward_job, rewards),
+        ]
+        first = SystemClock().now()  # APScheduler counts in real time, even under a test clock
+        for job_id, function, seconds in jobs:
+            scheduler.add_job(
+                function,
+                "interval",
+                seconds=seconds,
+                id=job_id,
+                name=job_id,
+                replace_existing=True,
+                misfire_grace_time=max(1, int(seconds)),
+                next_run_time=first,
+            )
+        scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        return scheduler
+
+    def stop(self) -> None:
+        """Ask the jobs to stop between batches and the scheduler to shut down once they have."""
+        if self.stopping.is_set():
+            return
+        self.stopping.set()
+        if self.scheduler is not None and self.scheduler.running:
+            # Not in the signal handler itself: shutdown(wait=True) joins the job threads.
+            threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="shutdown").start()
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        log.info("stop requested signal=%s", signal.Signals(signum).name)
+        self.stop()
+
+    def _on_event(self, event: Any) -> None:
+        exception = getattr(event, "exception", None)
+        if exception is None:
+            log.warning("job missed job=%s scheduled=%s", event.job_id, event.scheduled_run_time.isoformat())
+            return
+        log.error("job failed job=%s error=%r", event.job_id, exception, exc_info=exception)
+
+    def scan_job(self) -> None:
+        """The overdue scan: warnings, escalations, follow-up reminders, pause caps, the final response."""
+        started = perf_counter()
+        report = sla.scan(self.ctx, batch=self.settings.daemon.batch, stop=self.stopping.is_set)
+        self.tick("overdue_scan", started, report.summary())
+
+    def dispatch_job(self) -> None:
+        """Deliver the outbox."""
+        started = perf_counter()
+        report = dispatch(self.ctx, self.sink, self.policy, stop=self.stopping.is_set)
+        self.tick("outbox_dispatch", started, report.summary())
+
+    def inbox_job(self) -> None:
+        """Apply the helpdesk events the webhook stored."""
+        apply_pending = self._optional("recovery.engine.inbox", "apply_pending")
+        if apply_pending is not None:
+            started = perf_counter()
+            self.tick("inbox_apply", started, {"applied": int(apply_pending(self.ctx, limit=500))})
+
+    def reward_job(self) -> None:
+        """The reward run (idempotent: each award has its own key)."""
+        run_rewards = self._optional("recovery.engine.rewards", "run_rewards")
+        if run_rewards is not None:
+            started = perf_counter()
+            self.tick("reward_run", started, {"result": str(run_rewards(self.ctx))})
+
+    def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
+        """Log one key=value line for the job and record it as the last tick."""
+        took_ms = round((perf_counter() - started) * 1000)
+        fields = " ".join(f"{key}={value}" for key, value in done.items())
+        log.info("tick job=%s took_ms=%s %s", job, took_ms, fields)
+        now = self.ctx.clock.now()
+        value = {"at": now.isoformat(), "job": job, "pid": os.getpid(), "host": socket.gethostname(), **done}
+        with self.ctx.db.begin() as connection:
+            put_runtime(connection, "last_tick", value, now)
+
+    def _optional(self, module: str, attribute: str) -> Any:
+        """A function another part provides, or None (logged once) when that part is not installed."""
+        try:
+            return getattr(importlib.import_module(module), attribute)
+        except ModuleNotFoundError as exc:
+            if exc.name is None or not module.startswith(exc.name):
+                raise
+        except AttributeError:
+            pass
+        if module not in self._missing:
+            self._missing.add(module)
+            log.warning("skipped job=%s reason=not-installed", f"{module}:{attribute}")
+        return None
+
+    def _start_webhook(self) -> Any:
+        create_app = self._optional("recovery.intake.app", "create_app")
+        if create_app is None:
+            return None
+        import uvicorn
+
+        app = create_app(self.ctx, self.settings)
+        server = uvicorn.Server(uvicorn.Config(app, host=self.host, port=self.port, log_config=None))
+        thread = threading.Thread(target=server.run, name="webhook", daemon=True)
+        thread.start()
+        log.info("webhook listening host=%s port=%s", self.host, self.port)
+        return server, thread
+
+    @staticmethod
+    def _stop_webhook(serving: Any) -> None:
+        if serving is not None:
+            server, thread = serving
+            server.should_exit = True
+            thread.join(timeout=10)
+
+
+def put_runtime(connection: Connection, key: str, value: dict[str, Any], now: datetime) -> None:
+    """Insert or replace one ``runtime`` entry."""
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(runtime).values(key=key, value=value, updated_at=now)
+    connection.execute(
+        statement.on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now})
+    )
