@@ -29,13 +29,14 @@ RAISED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 ENDS = RAISED + timedelta(days=30)
 
 
-def test_a_signal_at_either_end_of_the_window_counts() -> None:
-    assert in_window(RAISED, RAISED, ENDS)
+def test_a_signal_just_after_the_flag_or_at_the_end_of_the_window_counts() -> None:
+    assert in_window(RAISED + timedelta(microseconds=1), RAISED, ENDS)
     assert in_window(ENDS, RAISED, ENDS)
 
 
-def test_a_signal_before_the_flag_or_after_the_window_does_not_count() -> None:
+def test_a_signal_before_or_at_the_flag_or_after_the_window_does_not_count() -> None:
     assert not in_window(RAISED - timedelta(seconds=1), RAISED, ENDS)
+    assert not in_window(RAISED, RAISED, ENDS)
     assert not in_window(ENDS + timedelta(seconds=1), RAISED, ENDS)
 
 

@@ -54,8 +54,11 @@ class Award:
 
 
 def in_window(at: datetime, raised_at: datetime, window_ends_at: datetime) -> bool:
-    """True when ``at`` falls between the flag and the end of its window (both ends included)."""
-    return raised_at <= at <= window_ends_at
+    """True when ``at`` comes after the flag and no later than the end of its window.
+
+    A signal at the very moment of the flag does not count: it was not foreseen.
+    """
+    return raised_at < at <= window_ends_at
 
 
 def first_signal(signals: Iterable[Signal], raised_at: datetime, window_ends_at: datetime) -> Signal | None:

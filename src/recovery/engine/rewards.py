@@ -121,30 +121,34 @@ def _decide_batch(
 
 def _signals(connection: Connection, ids: Sequence[int], low_score: int) -> dict[int, list[Signal]]:
     """Every signal of the flagged customers since each flag: opened complaints, low scores, losses."""
-    in_window = {"lo": flags.c.raised_at, "hi": flags.c.window_ends_at}
     on_customer = complaints.c.customer_id == flags.c.customer_id
     opened = select(flags.c.id, literal("complaint"), complaints.c.opened_at, complaints.c.id).join(
         complaints, on_customer
     )
-    opened = opened.where(complaints.c.opened_at.between(in_window["lo"], in_window["hi"]))
+    opened = opened.where(_in_window(complaints.c.opened_at))
     scored = (
         select(flags.c.id, literal("low_score"), follow_ups.c.recorded_at, complaints.c.id)
         .join(complaints, on_customer)
         .join(follow_ups, follow_ups.c.complaint_id == complaints.c.id)
-        .where(follow_ups.c.score <= low_score, follow_ups.c.recorded_at.between(in_window["lo"], in_window["hi"]))
+        .where(follow_ups.c.score <= low_score, _in_window(follow_ups.c.recorded_at))
     )
     lost = (
         select(flags.c.id, literal("lost"), audit_log.c.at, complaints.c.id)
         .join(complaints, on_customer)
         .join(audit_log, audit_log.c.complaint_id == complaints.c.id)
         .where(audit_log.c.dest == "lost", audit_log.c.outcome == "applied")
-        .where(audit_log.c.at.between(in_window["lo"], in_window["hi"]))
+        .where(_in_window(audit_log.c.at))
     )
     chosen = [q.where(flags.c.id.in_(ids)) for q in (opened, scored, lost)]
     signals: dict[int, list[Signal]] = defaultdict(list)
     for flag_id, kind, at, complaint_id in connection.execute(union_all(*chosen)):
         signals[flag_id].append(Signal(kind, at, complaint_id))
     return signals
+
+
+def _in_window(at: Any) -> Any:
+    """SQL for core.rewards.in_window: after the flag, no later than the end of its window."""
+    return and_(at > flags.c.raised_at, at <= flags.c.window_ends_at)
 
 
 def _confirm(
@@ -213,7 +217,7 @@ def _bonus_candidates(after: int, size: int) -> Any:
     recovered = and_(
         complaints.c.customer_id == flags.c.customer_id,
         complaints.c.state == "resolved",
-        complaints.c.opened_at.between(flags.c.raised_at, flags.c.window_ends_at),
+        _in_window(complaints.c.opened_at),
     )
     return (
         select(flags.c.id, flags.c.staff_id, func.min(complaints.c.id).label("complaint_id"))
