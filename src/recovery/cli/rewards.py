@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
+from datetime import datetime
 
 import click
 
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.sla import clock_start_option, context_at
 
 BOARD_COLUMNS = ["staff", "flags", "confirmed", "recovered", "points", "precision"]
 STATEMENT_COLUMNS = ["id", "at", "period", "points", "reason", "flag_id", "complaint_id", "note"]
@@ -22,12 +24,13 @@ def rewards() -> None:
     "--batch", "batch_size", default=2000, show_default=True, type=click.IntRange(1), help="Flags per commit."
 )
 @json_option
+@clock_start_option
 @pass_runtime
-def run(runtime: Runtime, batch_size: int, as_json: bool) -> None:
+def run(runtime: Runtime, batch_size: int, as_json: bool, clock_start: datetime | None) -> None:
     """Decide the flags that can be decided and write the awards (what the daemon does daily)."""
     from recovery.engine.rewards import run_rewards
 
-    result = run_rewards(runtime.context(), batch_size=batch_size)
+    result = run_rewards(context_at(runtime, clock_start), batch_size=batch_size)
     if as_json:
         print_json(asdict(result))
         return

@@ -258,7 +258,7 @@ def leaderboard(ctx: Context, period: str | None = None) -> list[dict[str, Any]]
         for staff_id, n in connection.execute(points.group_by(ledger.c.staff_id)):
             rows[staff_id]["points"] = int(n)
     board = [
-        {"staff": s, "period": period, **r, "precision": precision(r["confirmed"], r.pop("decided"))}
+        {"staff": s, "period": period, **r, "precision": precision(r["confirmed"], r["decided"])}
         for s, r in rows.items()
     ]
     return sorted(board, key=lambda r: (-r["points"], -r["confirmed"], r["staff"]))
