@@ -104,7 +104,7 @@ def test_rewards_run_can_start_its_clock_at_a_given_moment(cli: Cli) -> None:
 def test_rewards_leaderboard_table_and_json(cli: Cli) -> None:
     cli("flag", "add", "1", "--by", "ann", "--reason", "sighed")
     cli("flag", "confirm", "1", "--by", "lea")
-    code, out, _ = cli("rewards", "leaderboard")
+    _, out, _ = cli("rewards", "leaderboard")
     assert out.splitlines()[0].split() == ["staff", "flags", "confirmed", "recovered", "points", "precision"]
     assert out.splitlines()[2].split() == ["ann", "1", "1", "0", "10", "1"]
     _code, out, _ = cli("rewards", "leaderboard", "--json")
@@ -128,7 +128,7 @@ def test_rewards_leaderboard_of_an_empty_period_and_a_malformed_one(cli: Cli) ->
 def test_rewards_statement_table_and_json(cli: Cli) -> None:
     cli("flag", "add", "1", "--by", "ann", "--reason", "sighed")
     cli("flag", "confirm", "1", "--by", "lea")
-    code, out, _ = cli("rewards", "statement", "ann")
+    _, out, _ = cli("rewards", "statement", "ann")
     assert "confirmed" in out
     assert out.endswith("total: 10 points\n")
     _code, out, _ = cli("rewards", "statement", "ann", "--json")

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 
 import click
 
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
-from recovery.cli.sla import clock_start_option, context_at
+from recovery.cli.sla import clock_start_option
 
 BOARD_COLUMNS = ["staff", "flags", "confirmed", "recovered", "points", "precision"]
 STATEMENT_COLUMNS = ["id", "at", "period", "points", "reason", "flag_id", "complaint_id", "note"]
@@ -30,7 +30,15 @@ def run(runtime: Runtime, batch_size: int, as_json: bool, clock_start: datetime 
     """Decide the flags that can be decided and write the awards (what the daemon does daily)."""
     from recovery.engine.rewards import run_rewards
 
-    result = run_rewards(context_at(runtime, clock_start), batch_size=batch_size)
+    ctx = runtime.context()
+    if clock_start is not None:  # testing only: this process's clock starts at that moment
+        from dataclasses import replace
+
+        from recovery.clock import OffsetClock
+
+        start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
+        ctx = replace(ctx, clock=OffsetClock.starting_at(start))
+    result = run_rewards(ctx, batch_size=batch_size)
     if as_json:
         print_json(asdict(result))
         return

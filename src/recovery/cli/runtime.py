@@ -44,6 +44,9 @@ class Runtime:
             from recovery.app import build_context
 
             self._context = build_context(self.settings, check_schema=check_schema)
+            current = click.get_current_context(silent=True)
+            if current is not None:  # no pooled connection outlives the command (in-process tests run many)
+                current.find_root().call_on_close(self._context.db.dispose)
         return self._context
 
 
