@@ -8,6 +8,7 @@ of daemons may run on PostgreSQL; on SQLite an OS lock beside the database file 
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import importlib
 import logging
@@ -38,6 +39,7 @@ from recovery.store.schema import runtime
 
 log = logging.getLogger("recovery.daemon")
 
+INBOX_BATCH = 500
 LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
 
@@ -200,18 +202,29 @@ class Daemon:
         self.tick("outbox_dispatch", started, report.summary())
 
     def inbox_job(self) -> None:
-        """Apply the helpdesk events the webhook stored."""
+        """Apply the helpdesk events the webhook stored, a batch per transaction, until none is ready."""
         apply_pending = self._optional("recovery.engine.inbox", "apply_pending")
-        if apply_pending is not None:
-            started = perf_counter()
-            self.tick("inbox_apply", started, {"applied": int(apply_pending(self.ctx, limit=500))})
+        if apply_pending is None:
+            return
+        started = perf_counter()
+        applied = 0
+        while not self.stopping.is_set():
+            done = int(apply_pending(self.ctx, limit=INBOX_BATCH))
+            applied += done
+            if done == 0:
+                break
+        self.tick("inbox_apply", started, {"applied": applied})
 
     def reward_job(self) -> None:
         """The reward run (idempotent: each award has its own key)."""
         run_rewards = self._optional("recovery.engine.rewards", "run_rewards")
-        if run_rewards is not None:
-            started = perf_counter()
-            self.tick("reward_run", started, {"result": str(run_rewards(self.ctx))})
+        if run_rewards is None:
+            return
+        started = perf_counter()
+        result = run_rewards(self.ctx, stop=self.stopping.is_set)
+        is_record = dataclasses.is_dataclass(result) and not isinstance(result, type)
+        done = dataclasses.asdict(result) if is_record else {"result": str(result)}
+        self.tick("reward_run", started, done)
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
         """Log one key=value line for the job and record it as the last tick."""

@@ -27,9 +27,9 @@ from recovery.core.workflow import Workflow
 from recovery.engine import rows
 from recovery.engine.complaints import resume_in
 from recovery.engine.context import Context
+from recovery.engine.outbox import enqueue_many
 from recovery.errors import ConflictError
-from recovery.store.schema import complaints, outbox, staff
-from recovery.store.sql import insert_ignoring_duplicates
+from recovery.store.schema import complaints, staff
 
 log = logging.getLogger(__name__)
 
@@ -175,8 +175,7 @@ def _batch_in(ctx: Context, connection: Connection, size: int, report: ScanRepor
         _look(ctx, connection, row, batch)
     rows.save(connection, claimed)
     rows.write_audit(connection, batch.audit)
-    if batch.messages:
-        connection.execute(insert_ignoring_duplicates(connection, outbox), batch.messages)
+    enqueue_many(connection, batch.messages, now)
     report.looked += len(claimed)
     report.batches += 1
     progressed = any(row["due_at"] is None or row["due_at"] > now for row in claimed)
@@ -317,8 +316,4 @@ def _message(row: rows.Row, due: _Due, person: str, batch: _Batch, details: dict
         "topic": TOPICS[due.kind],
         "recipient": person,
         "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": batch.now,
-        "created_at": batch.now,
     }
