@@ -155,9 +155,7 @@ def test_bad_severity(tmp_path: Path, where: str, severity: Any, message: str) -
     assert problem.startswith(f"{path}: {where}: {message}")
 
 
-@pytest.mark.parametrize(
-    "notify", [["assignee", "ceo"], [], "manager"], ids=["unknown-role", "nobody", "not-a-list"]
-)
+@pytest.mark.parametrize("notify", [["assignee", "ceo"], [], "manager"], ids=["unknown-role", "nobody", "not-a-list"])
 def test_bad_escalation_roles(tmp_path: Path, notify: Any) -> None:
     path, problem = mistake(tmp_path, lambda d: d["escalation"][1].update(notify=notify))
     assert problem.startswith(f"{path}: escalation[1].notify: expected a list of roles from assignee, lead, manager")
