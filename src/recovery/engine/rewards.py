@@ -186,47 +186,52 @@ def _reject(connection: Connection, rejected: list[int], now: datetime, tally: _
 def _bonus_batch(
     connection: Connection, after: int, size: int, rules: RewardRules, now: datetime, tally: _Tally
 ) -> int | None:
-    """Award the recovered-customer bonus to one batch of confirmed flags; the last id looked at, or None."""
-    found = connection.execute(_bonus_candidates(after, size)).all()
-    if not found:
+    """Award the recovered-customer bonus within one batch of confirmed flags; the last id, or None when done."""
+    batch = (
+        connection.execute(
+            select(flags.c.id)
+            .where(flags.c.status == CONFIRMED, flags.c.id > after)
+            .order_by(flags.c.id)
+            .limit(size)
+            .with_for_update(skip_locked=True)
+        )
+        .scalars()
+        .all()
+    )
+    if not batch:
         return None
-    # Lock the candidates, then look again: another process may have paid a bonus since the query above.
-    locked = connection.execute(
-        select(flags.c.id)
-        .where(flags.c.id.in_([r.id for r in found]), flags.c.status == CONFIRMED)
-        .with_for_update(skip_locked=True)
-    ).scalars()
-    paid = connection.execute(
-        select(ledger.c.flag_id).where(ledger.c.flag_id.in_([r.id for r in found]), ledger.c.reason == RECOVERED)
-    ).scalars()
-    due = set(locked) - set(paid)
+    # Read under the locks: a bonus another process paid for one of these flags is already visible.
     claims = [
         Claim(recovered_key(r.id), r.staff_id, RECOVERED, rules.points_recovered_customer, r.id, r.complaint_id)
-        for r in found
-        if r.id in due
+        for r in connection.execute(_bonus_candidates(batch))
     ]
     written = award(connection, claims, rules, now)
     tally.recovered += len(written)
     tally.points += sum(r["points"] for r in written)
-    return int(found[-1].id)
+    return int(batch[-1])
 
 
-def _bonus_candidates(after: int, size: int) -> Any:
-    """Confirmed, earning flags without a bonus whose customer's complaint, opened in the window, is resolved."""
+def _bonus_candidates(ids: Sequence[int]) -> Any:
+    """Of ``ids``, the earning flags without a bonus whose customer's complaint, opened in the window, is resolved.
+
+    Written as a correlated subquery so that SQLite walks the given flags, not every resolved complaint.
+    """
     paid = select(ledger.c.id).where(ledger.c.flag_id == flags.c.id, ledger.c.reason == RECOVERED).exists()
-    recovered = and_(
-        complaints.c.customer_id == flags.c.customer_id,
-        complaints.c.state == "resolved",
-        _in_window(complaints.c.opened_at),
+    first_resolved = (
+        select(func.min(complaints.c.id))
+        .where(
+            complaints.c.customer_id == flags.c.customer_id,
+            complaints.c.state == "resolved",
+            _in_window(complaints.c.opened_at),
+        )
+        .scalar_subquery()
     )
-    return (
-        select(flags.c.id, flags.c.staff_id, func.min(complaints.c.id).label("complaint_id"))
-        .join(complaints, recovered)
-        .where(flags.c.status == CONFIRMED, flags.c.earns.is_(True), flags.c.id > after, ~paid)
-        .group_by(flags.c.id, flags.c.staff_id)
-        .order_by(flags.c.id)
-        .limit(size)
+    found = (
+        select(flags.c.id, flags.c.staff_id, first_resolved.label("complaint_id"))
+        .where(flags.c.id.in_(ids), flags.c.earns.is_(True), ~paid)
+        .subquery()
     )
+    return select(found).where(found.c.complaint_id.is_not(None)).order_by(found.c.id)
 
 
 def leaderboard(ctx: Context, period: str | None = None) -> list[dict[str, Any]]:

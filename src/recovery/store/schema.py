@@ -202,7 +202,7 @@ flags = Table(
     Column("decided_by", String(64)),
     Column("decision", String(64)),
     Column("earns", Boolean, nullable=False, default=True),
-    Index("ix_flags_open", "status", "window_ends_at"),
+    Index("ix_flags_open", "status", "id"),  # the reward run walks each status in id order
     # One open flag per staff member per customer, even when two requests race.
     Index(
         "uq_flags_open_per_staff",

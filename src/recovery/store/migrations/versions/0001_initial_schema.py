@@ -159,7 +159,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("flags", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_flags_customer_id"), ["customer_id"], unique=False)
-        batch_op.create_index("ix_flags_open", ["status", "window_ends_at"], unique=False)
+        batch_op.create_index("ix_flags_open", ["status", "id"], unique=False)
         batch_op.create_index(batch_op.f("ix_flags_staff_id"), ["staff_id"], unique=False)
         batch_op.create_index(
             "uq_flags_open_per_staff",
