@@ -144,7 +144,6 @@ class Daemon:
             timezone="UTC",
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
-            job_defaults={"coalesce": True, "max_instances": 1},
         )
         tick = clock_duration(self.settings.daemon.tick).clock().total_seconds()
         rewards = clock_duration(self.settings.daemon.reward_every).clock().total_seconds()
@@ -163,6 +162,8 @@ class Daemon:
                 id=job_id,
                 name=job_id,
                 replace_existing=True,
+                coalesce=True,
+                max_instances=1,
                 misfire_grace_time=max(1, int(seconds)),
                 next_run_time=first,
             )

@@ -61,3 +61,13 @@ def prepared() -> Iterator[Callable[[str, int], Context]]:
     yield make
     for ctx in made:
         ctx.db.dispose()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    """A loopback port nobody listens on right now."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])

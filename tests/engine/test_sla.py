@@ -336,3 +336,13 @@ def test_a_stop_request_ends_the_scan_between_batches(ctx: Context, people: None
     report = scan(ctx, batch=1, stop=stop)
 
     assert (report.batches, report.counts["escalate"]) == (1, 1)
+
+
+def test_a_dry_run_looks_through_every_batch(ctx: Context, people: None, open_one: Callable[..., int]) -> None:
+    opened = [open_one(assignee="ann") for _ in range(3)]
+    at(ctx, DEADLINE)
+
+    report = scan(ctx, batch=1, dry_run=True)
+
+    assert sorted(a.complaint_id for a in report.actions) == opened
+    assert scan(ctx).counts["escalate"] == 3  # and nothing was kept

@@ -24,4 +24,7 @@ def daemon(
 
     configure_logging()
     ctx = context_at(runtime, clock_start)
-    Daemon(ctx, runtime.settings, webhook=not no_webhook, host=host, port=port).run()
+    try:
+        Daemon(ctx, runtime.settings, webhook=not no_webhook, host=host, port=port).run()
+    finally:
+        ctx.db.dispose()

@@ -52,7 +52,10 @@ def scan(runtime: Runtime, dry_run: bool, batch: int | None, as_json: bool, cloc
     from recovery.engine.sla import scan as run_scan
 
     ctx = context_at(runtime, clock_start)
-    report = run_scan(ctx, batch=batch or runtime.settings.daemon.batch, dry_run=dry_run)
+    try:
+        report = run_scan(ctx, batch=batch or runtime.settings.daemon.batch, dry_run=dry_run)
+    finally:
+        ctx.db.dispose()
     actions = [
         {
             "complaint": a.complaint_id,
@@ -69,5 +72,6 @@ def scan(runtime: Runtime, dry_run: bool, batch: int | None, as_json: bool, cloc
     if dry_run:
         print_table(actions, ["complaint", "action", "state", "level", "notify"], empty="nothing is due")
     done = ", ".join(f"{kind} {n}" for kind, n in sorted(report.counts.items())) or "nothing to do"
-    prefix = "dry run, nothing changed: would do" if dry_run else "done"
-    click.echo(f"{prefix}: {done} (looked at {report.looked} complaints)")
+    click.echo(f"{'would do' if dry_run else 'done'}: {done} (looked at {report.looked} complaints)")
+    if dry_run:
+        click.echo("dry run: nothing was changed")
