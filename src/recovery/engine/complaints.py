@@ -265,7 +265,7 @@ def pause(ctx: Context, command: PauseComplaint) -> rows.Row:
                     now,
                     "pause",
                     row["state"],
-                    row["state"],
+                    row["state"] if problem is None else None,  # a refused attempt goes nowhere
                     command.actor,
                     outcome,
                     note,
