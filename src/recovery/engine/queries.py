@@ -101,14 +101,14 @@ def status(ctx: Context) -> dict[str, Any]:
     now = ctx.clock.now()
     with ctx.read() as connection:
         by_state: dict[str, int] = dict(
-            connection.execute(select(complaints.c.state, func.count()).group_by(complaints.c.state)).tuples().all()
+            connection.execute(select(complaints.c.state, func.count()).group_by(complaints.c.state)).all()
         )
         overdue = connection.execute(select(func.count()).where(overdue_clause(now))).scalar_one()
         escalated = connection.execute(
             select(func.count()).where(complaints.c.closed_at.is_(None), complaints.c.escalation_level > 0)
         ).scalar_one()
         box: dict[str, int] = dict(
-            connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).tuples().all()
+            connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
         tick = connection.execute(select(runtime.c.value).where(runtime.c.key == "last_tick")).scalar()
     return {
