@@ -66,7 +66,7 @@ def test_flag_confirm_and_reject_by_hand(cli: Cli) -> None:
     code, out, err = cli("flag", "reject", "1", "--by", "lea")
     assert (code, out) == (0, "flag 1 rejected by lea; 10 points reversed from ann\n"), err
     code, out, _ = cli("flag", "list", "--status", "rejected")
-    assert "rejected" in out
+    assert out.splitlines()[2].split()[:5] == ["1", "1", "ann", "other", "rejected"]
 
 
 def test_flag_confirm_of_an_own_flag_is_refused(cli: Cli) -> None:
@@ -74,6 +74,18 @@ def test_flag_confirm_of_an_own_flag_is_refused(cli: Cli) -> None:
     code, _, err = cli("flag", "confirm", "1", "--by", "lea")
     assert code == 1
     assert err == "error: flag 1: cannot confirm: lea raised this flag: nobody may confirm their own flag\n"
+
+
+def test_flag_confirm_prints_the_cap_note(cli: Cli) -> None:
+    cli("customer", "add", "dan@example.com")
+    cli("flag", "add", "1", "--by", "ann", "--reason", "sighed")
+    cli("complaint", "open", "--customer", "2", "--summary", "broken")
+    cli("flag", "add", "2", "--by", "ann", "--reason", "we know")
+    _, out, _ = cli("flag", "confirm", "2", "--by", "lea")
+    assert out.splitlines() == [
+        "flag 2 confirmed by lea: ann earns 0 points",
+        "note: it earns nothing: the customer already had an open complaint when it was raised",
+    ]
 
 
 def test_flag_reject_of_an_open_flag_moves_no_points(cli: Cli) -> None:

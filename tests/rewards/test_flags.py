@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.flags import confirm_flag, get_flag, list_flags, raise_flag, reject_flag
-from recovery.errors import FlagRefused, InvalidInputError, NotFoundError
+from recovery.errors import ConfigError, FlagRefused, InvalidInputError, NotFoundError
 
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # the clock fixture's start
 
@@ -56,6 +57,33 @@ def test_a_second_open_flag_by_the_same_staff_on_the_same_customer_is_refused(sh
     first = raise_flag(shop, 1, "ann", "looked unhappy")
     with pytest.raises(FlagRefused, match=f"ann already has an open flag on customer 1 \\(flag {first}\\)"):
         raise_flag(shop, 1, "ann", "still unhappy")
+
+
+def test_of_two_racing_flags_by_the_same_staff_on_the_same_customer_one_is_refused(shop: Context) -> None:
+    outcome: list[BaseException] = []
+
+    def second_attempt() -> None:
+        try:
+            raise_flag(shop, 1, "ann", "seen from the other till")
+        except FlagRefused as exc:
+            outcome.append(exc)
+
+    racer = threading.Thread(target=second_attempt)
+    with shop.db.begin() as first:
+        raise_flag(shop, 1, "ann", "seen from the till", connection=first)
+        racer.start()
+        racer.join(timeout=0.5)  # it now waits on our uncommitted row (PostgreSQL) or write lock (SQLite)
+    racer.join(timeout=30)
+    # Refused by the check (it saw the committed flag) or by the partial unique index (it raced past the check).
+    assert len(outcome) == 1
+    assert str(outcome[0]).startswith("ann already has an open flag on customer 1")
+    assert len(list_flags(shop)) == 1
+
+
+def test_a_malformed_confirm_window_is_a_configuration_error(shop: Context, rewards: Callable[..., None]) -> None:
+    rewards(confirm_window="soon")
+    with pytest.raises(ConfigError, match=r"rewards\.confirm_window: bad duration 'soon'"):
+        raise_flag(shop, 1, "ann", "sighed")
 
 
 def test_another_staff_member_may_flag_the_same_customer(shop: Context) -> None:

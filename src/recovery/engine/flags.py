@@ -144,7 +144,7 @@ def _set_status(connection: Connection, flag: dict[str, Any], status: str, by: s
         .where(flags.c.id == flag["id"], flags.c.status == flag["status"])
         .values(status=status, decided_at=now, decided_by=by, decision="hand")
     )
-    if result.rowcount != 1:
+    if result.rowcount != 1:  # pragma: no cover - the row lock (PostgreSQL) or BEGIN IMMEDIATE (SQLite) prevents it
         raise FlagRefused(f"flag {flag['id']}: someone else decided it meanwhile; look again")
 
 
