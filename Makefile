@@ -18,8 +18,8 @@ install: $(STAMP)
 db: install  ## create or upgrade the embedded SQLite database under var/
 	$(BIN)/recovery init
 
-run: db  ## set everything up and run the main job on SQLite (the status overview until the daemon lands)
-	$(BIN)/recovery status
+run: db  ## set everything up and run the daemon on SQLite (scheduler + webhook; Ctrl-C stops it cleanly)
+	$(BIN)/recovery daemon
 
 lint: install
 	$(BIN)/ruff format --check src tests benchmarks

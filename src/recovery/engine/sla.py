@@ -163,9 +163,10 @@ def _batch_in(ctx: Context, connection: Connection, size: int, report: ScanRepor
     if not claimed:
         return False
     batch = _Batch(now, _people(connection), record, report)
+    before = {row["id"]: dict(row) for row in claimed}
     for row in claimed:
         _look(ctx, connection, row, batch)
-    rows.save(connection, claimed)
+    rows.save(connection, claimed, before)  # only the columns that changed: usually three
     rows.write_audit(connection, batch.audit)
     enqueue_many(connection, batch.messages, now)
     report.looked += len(claimed)
@@ -212,62 +213,64 @@ def due_now(workflow: Workflow, timers: Timers, now: datetime, calendar: Busines
     """The timers after acting at ``now`` and the deadlines that passed, in the order they are recorded."""
     if timers.closed:
         return timers, []
-    timers, dues = _final_due(timers, now)
+    changes: dict[str, object] = {}
+    dues = _final_due(timers, now, changes)
     if timers.paused_at is None:
-        for step in (_warn_due, _escalation_due, _follow_up_due):
-            timers, found = step(workflow, timers, now, calendar)
-            dues.extend(found)
-    return timers, dues
+        dues += _warn_due(timers, now, changes)
+        dues += _escalation_due(workflow, timers, now, calendar, changes)
+        dues += _follow_up_due(timers, now, changes)
+    return (replace(timers, **changes) if changes else timers), dues  # type: ignore[arg-type]
 
 
-def _final_due(timers: Timers, now: datetime) -> tuple[Timers, list[_Due]]:
+# Each rule below reads the timers as found and adds the fields it changes to ``changes``:
+# one replace() per complaint instead of one per rule (the scan's hot path).
+
+
+def _final_due(timers: Timers, now: datetime, changes: dict[str, object]) -> list[_Due]:
     """The final-response breach supersedes its warning when both have passed (the daemon was down)."""
     if not timers.final_breached and timers.final_deadline <= now:
-        breach = _Due("final_breach", FINAL_ROLES, moment=timers.final_deadline)
-        return replace(timers, final_warned=True, final_breached=True), [breach]
+        changes.update(final_warned=True, final_breached=True)
+        return [_Due("final_breach", FINAL_ROLES, moment=timers.final_deadline)]
     if not timers.final_warned and timers.final_warn_at <= now:
-        return replace(timers, final_warned=True), [_Due("final_warn", FINAL_ROLES, moment=timers.final_warn_at)]
-    return timers, []
+        changes["final_warned"] = True
+        return [_Due("final_warn", FINAL_ROLES, moment=timers.final_warn_at)]
+    return []
 
 
-def _warn_due(
-    workflow: Workflow, timers: Timers, now: datetime, calendar: BusinessCalendar
-) -> tuple[Timers, list[_Due]]:
+def _warn_due(timers: Timers, now: datetime, changes: dict[str, object]) -> list[_Due]:
     """Warn the assignee once a share of the step's time is used, unless the deadline itself has passed."""
     if timers.warned or timers.warn_at is None or timers.warn_at > now:
-        return timers, []
+        return []
+    changes["warned"] = True
     superseded = timers.deadline is not None and timers.deadline <= now
-    dues = [] if superseded else [_Due("warn", ("assignee",), moment=timers.deadline)]
-    return replace(timers, warned=True), dues
+    return [] if superseded else [_Due("warn", ("assignee",), moment=timers.deadline)]
 
 
 def _escalation_due(
-    workflow: Workflow, timers: Timers, now: datetime, calendar: BusinessCalendar
-) -> tuple[Timers, list[_Due]]:
+    workflow: Workflow, timers: Timers, now: datetime, calendar: BusinessCalendar, changes: dict[str, object]
+) -> list[_Due]:
     """Jump to the highest level whose threshold has passed; tell everyone the levels crossed name."""
     if timers.deadline is None or timers.deadline > now:
-        return timers, []
+        return []
     crossed = [
         step
         for step in workflow.escalation
         if step.level > timers.escalation_level and calendar.add(timers.deadline, step.overdue_by) <= now
     ]
     if not crossed:
-        return timers, []
+        return []
     top = max(crossed, key=lambda step: step.level)
+    changes["escalation_level"] = top.level
     roles = tuple(dict.fromkeys(role for step in crossed for role in step.notify))
-    escalate = _Due("escalate", roles, top.level, timers.deadline)
-    return replace(timers, escalation_level=top.level), [escalate]
+    return [_Due("escalate", roles, top.level, timers.deadline)]
 
 
-def _follow_up_due(
-    workflow: Workflow, timers: Timers, now: datetime, calendar: BusinessCalendar
-) -> tuple[Timers, list[_Due]]:
+def _follow_up_due(timers: Timers, now: datetime, changes: dict[str, object]) -> list[_Due]:
     """Remind the assignee once when the follow-up date of a compensated complaint has come."""
     if timers.follow_up_reminded or timers.follow_up_due_at is None or timers.follow_up_due_at > now:
-        return timers, []
-    remind = _Due("remind_follow_up", ("assignee",), moment=timers.follow_up_due_at)
-    return replace(timers, follow_up_reminded=True), [remind]
+        return []
+    changes["follow_up_reminded"] = True
+    return [_Due("remind_follow_up", ("assignee",), moment=timers.follow_up_due_at)]
 
 
 def _record(row: rows.Row, due: _Due, batch: _Batch) -> None:
