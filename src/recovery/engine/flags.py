@@ -6,6 +6,7 @@ whose message says which rule said no.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,8 @@ from recovery.engine.ledger import Claim, award, reverse, rules_of
 from recovery.errors import FlagRefused, InvalidInputError, NotFoundError
 from recovery.store.schema import complaints, customers, flags, ledger, staff
 from recovery.store.sql import inserted_id
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +109,7 @@ def confirm_flag(ctx: Context, flag_id: int, by: str) -> Decision:
         _set_status(connection, flag, CONFIRMED, by, now)
         claims = [Claim(confirmed_key(flag_id), flag["staff_id"], CONFIRMED, rules.points_confirmed_flag, flag_id)]
         written = award(connection, claims if flag["earns"] else [], rules, now)
+    log.info("event=flag_confirmed flag=%d by=%s author=%s rows=%d", flag_id, by, flag["staff_id"], len(written))
     notes = tuple(r["note"] for r in written if r["note"])
     if not flag["earns"]:
         notes += ("it earns nothing: the customer already had an open complaint when it was raised",)
@@ -120,6 +124,7 @@ def reject_flag(ctx: Context, flag_id: int, by: str) -> Decision:
         now = ctx.clock.now()
         _set_status(connection, flag, "rejected", by, now)
         written = reverse(connection, flag_id, by, rules, now) if flag["status"] == CONFIRMED else []
+    log.info("event=flag_rejected flag=%d by=%s author=%s reversals=%d", flag_id, by, flag["staff_id"], len(written))
     return Decision(flag_id, "rejected", flag["staff_id"], sum(r["points"] for r in written))
 
 
