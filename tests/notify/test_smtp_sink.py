@@ -27,13 +27,13 @@ class Mailbox:
         self.mail: list[tuple[list[str], Email]] = []
         self.refuse: str | None = None
 
-    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:  # noqa: N802
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, options: Any) -> str:
         if self.refuse:
             return self.refuse
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.mail.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
         return "250 Message accepted"
 
