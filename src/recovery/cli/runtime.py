@@ -84,19 +84,22 @@ def _cell(value: Any) -> str:
 def run(group: click.Group, argv: list[str]) -> int:
     """Run the CLI: expected failures become one line on stderr and exit 1; usage errors exit 2."""
     try:
-        group.main(args=argv, prog_name="recovery", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        return int(exc.exit_code)
+        # Without standalone mode click catches ``ctx.exit(code)`` itself and returns the code.
+        code = group.main(args=argv, prog_name="recovery", standalone_mode=False)
     except click.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.UsageError as exc:  # one line, like every other error, instead of click's usage block
+        hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
+        click.echo(f"error: {exc.format_message()}{hint}", err=True)
+        return exc.exit_code
     except click.ClickException as exc:
         exc.show()
         return exc.exit_code
     except RecoveryError as exc:
         click.echo(f"error: {_first_line(exc)}", err=True)
         return 1
-    return 0
+    return code if isinstance(code, int) and not isinstance(code, bool) else 0
 
 
 def _first_line(exc: RecoveryError) -> str:
