@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
+from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from intake.helpers import KINDS, SECRET, AppClient, settings_for, source
+from recovery.clock import SettableClock
 from recovery.config import Settings
+from recovery.core.calendar import BusinessCalendar
 from recovery.engine.context import Context
+from recovery.engine.workflows import WorkflowRegistry
 from recovery.intake.app import create_app
+from recovery.store.database import connect, upgrade
+from recovery.workflows import load_dir
+
+WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 
 
 @pytest.fixture(autouse=True)
@@ -40,3 +51,12 @@ def app(app_ctx: Context, settings: Settings) -> Starlette:
 def client(app: Starlette) -> AppClient:
     """An in-process HTTP client for the app."""
     return AppClient(app)
+
+
+@pytest.fixture
+def sqlite_ctx(sqlite_url: str, clock: SettableClock, calendar: BusinessCalendar) -> Iterator[Context]:
+    """An engine context on a fresh SQLite file only (for the big loopback test)."""
+    engine: Engine = connect(sqlite_url)
+    upgrade(engine)
+    yield Context(db=engine, workflows=WorkflowRegistry(load_dir(WORKFLOWS)), calendar=calendar, clock=clock)
+    engine.dispose()

@@ -11,18 +11,22 @@ rolls the whole batch back: nothing is half-applied.
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, update
+from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
-from recovery.core.guards import Compensation
-from recovery.core.machine import Refused
+from recovery.core.guards import Compensation, Facts
+from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.workflow import Workflow
 from recovery.engine import rows
 from recovery.engine.complaints import apply_in, insert_complaint
@@ -52,6 +56,26 @@ class Result:
     parked_until: datetime | None = None
 
 
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer(db: Engine) -> Iterator[None]:
+    """On SQLite, one writing thread per process at a time.
+
+    SQLite's busy handler backs off in sleeps of up to 100 ms while another connection holds
+    the write lock; queueing our own threads on a lock instead keeps webhook latency low.
+    """
+    if db.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITERS_GUARD:
+        lock = _WRITERS.setdefault(db, threading.Lock())
+    with lock:
+        yield
+
+
 def reorder_window(ctx: Context) -> timedelta:
     """``webhook.reorder_window`` from the settings in the context (10 minutes without settings)."""
     settings = ctx.options.get("settings")
@@ -65,14 +89,19 @@ def reorder_window(ctx: Context) -> timedelta:
 def apply_pending(ctx: Context, limit: int = 500) -> int:
     """Apply up to about ``limit`` pending events in one transaction; return how many were applied."""
     now = ctx.clock.now()
-    with ctx.db.begin() as connection:
+    with writer(ctx.db), ctx.db.begin() as connection:
         tickets = _lock(connection, _candidates(connection, now, limit))
         if not tickets:
             return 0
         pending = _pending_of(connection, tickets)
         batch = _Batch(ctx, connection, now, reorder_window(ctx))
-        for _, group in groupby(pending, key=lambda r: (r["source"], r["ticket"])):
-            batch.run_ticket(list(group))
+        groups = [list(g) for _, g in groupby(pending, key=lambda r: (r["source"], r["ticket"]))]
+        batch.prefetch(tickets)
+        # Opening events come first in their ticket; applying them all first lets one query load the rows.
+        groups = [batch.open_leading(group) for group in groups]
+        batch.load_opened()
+        for group in groups:
+            batch.run_ticket(group)
         batch.write()
         return batch.applied
 
@@ -80,7 +109,7 @@ def apply_pending(ctx: Context, limit: int = 500) -> int:
 def retry(ctx: Context, inbox_id: int) -> Result:
     """Apply a failed or dead-lettered event again now (no waiting: its cause is meant to be fixed)."""
     now = ctx.clock.now()
-    with ctx.db.begin() as connection:
+    with writer(ctx.db), ctx.db.begin() as connection:
         row = connection.execute(select(inbox).where(inbox.c.id == inbox_id)).mappings().first()
         if row is None:
             raise NotFoundError(f"no inbox event {inbox_id}")
@@ -140,6 +169,36 @@ class _Batch:
         self.by_ticket: dict[tuple[str, str], int | None] = {}
         self.results: dict[int, Result] = {}
         self.applied = 0
+        # Triggers are predicted on a shadow (state, last_score) and written by one apply_in per batch.
+        self.shadow: dict[int, tuple[str, int | None]] = {}
+        self.deferred: list[FireTrigger] = []
+
+    def prefetch(self, tickets: list[tuple[str, str]]) -> None:
+        """Load the complaints of ``tickets`` in one query per source and 500 tickets."""
+        for key in tickets:
+            self.by_ticket[key] = None
+        for source in {s for s, _ in tickets}:
+            names = [t for s, t in tickets if s == source]
+            for start in range(0, len(names), 500):
+                query = select(complaints).where(
+                    complaints.c.ticket_source == source, complaints.c.ticket_id.in_(names[start : start + 500])
+                )
+                for found in self.connection.execute(query).mappings():
+                    self.by_ticket[(source, found["ticket_id"])] = found["id"]
+                    self.loaded[found["id"]] = dict(found)
+
+    def open_leading(self, group: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Apply the group's leading ``complaint.opened`` events; return the rest."""
+        index = 0
+        while index < len(group) and group[index]["event_type"] == "complaint.opened":
+            self.results[group[index]["id"]] = self.apply_row(group[index], wait=True)
+            index += 1
+        return group[index:]
+
+    def load_opened(self) -> None:
+        """Read the rows of the complaints just opened, in one query per 500."""
+        opened = [i for i in self.by_ticket.values() if i is not None and i not in self.loaded]
+        self.loaded.update(rows.load_many(self.connection, opened))
 
     def run_ticket(self, group: list[dict[str, Any]]) -> None:
         """Apply a ticket's events in order; from the first that must wait, the rest wait with it."""
@@ -153,9 +212,15 @@ class _Batch:
 
     def apply_row(self, row: dict[str, Any], *, wait: bool) -> Result:
         """Apply one event in a savepoint; a failure rolls back that event only."""
+        handler = _HANDLERS[row["event_type"]]
         try:
-            with self.connection.begin_nested():
-                refusal = _HANDLERS[row["event_type"]](self, row)
+            if handler is _trigger:  # only predicts; flush() writes, and a write failure fails the batch
+                refusal = handler(self, row)
+            else:
+                if handler is not _open:  # flags and losses read what the deferred triggers change
+                    self.flush()
+                with self.connection.begin_nested():
+                    refusal = handler(self, row)
         except Waiting as exc:
             deadline = row["received_at"] + self.window
             if wait and self.now < deadline:
@@ -172,8 +237,33 @@ class _Batch:
         self.applied += 1
         return Result("applied")
 
+    def flush(self) -> None:
+        """Write the deferred triggers in one apply_in; the outcomes are the ones predicted."""
+        if not self.deferred:
+            return
+        ids = {c.complaint_id for c in self.deferred}
+        apply_in(self.ctx, self.connection, {i: self.loaded[i] for i in ids}, self.deferred)
+        self.deferred = []
+        self.shadow.clear()
+
+    def state_of(self, complaint: rows.Row) -> tuple[str, int | None]:
+        """The complaint's state and last score once the deferred triggers are written."""
+        return self.shadow.get(complaint["id"], (complaint["state"], complaint["last_score"]))
+
+    def predict(self, complaint: rows.Row, workflow: Workflow, command: FireTrigger) -> Outcome:
+        """Fire on the shadow state exactly as apply_in will, and defer the command."""
+        state, last_score = self.state_of(complaint)
+        facts = Facts(command.compensation, command.score, command.reason, last_score, workflow.satisfaction_threshold)
+        outcome = self.ctx.workflows.machine(workflow).fire(state, command.trigger, facts)
+        if isinstance(outcome, Applied):
+            scored = command.trigger == "follow_up" and command.score is not None
+            self.shadow[complaint["id"]] = (outcome.dest, command.score if scored else last_score)
+        self.deferred.append(command)
+        return outcome
+
     def write(self) -> None:
-        """Store every result in one executemany."""
+        """Flush the deferred triggers, then store every result in one executemany."""
+        self.flush()
         if not self.results:
             return
         statement = (
@@ -213,6 +303,8 @@ class _Batch:
             if first is not None:
                 self.loaded.setdefault(first["id"], dict(first))
         complaint_id = self.by_ticket[key]
+        if complaint_id is not None and complaint_id not in self.loaded:
+            self.loaded[complaint_id] = rows.load(self.connection, complaint_id)
         return None if complaint_id is None else self.loaded[complaint_id]
 
     def forget(self, row: dict[str, Any]) -> None:
@@ -287,8 +379,7 @@ def _open(batch: _Batch, row: dict[str, Any]) -> str | None:
         at=row["occurred_at"],
     )
     complaint_id = insert_complaint(ctx, connection, workflow, command, row["occurred_at"])
-    batch.loaded[complaint_id] = rows.load(connection, complaint_id)
-    batch.by_ticket[(row["source"], row["ticket"])] = complaint_id
+    batch.by_ticket[(row["source"], row["ticket"])] = complaint_id  # its row is read when first needed
     return None
 
 
@@ -310,8 +401,8 @@ def _trigger(batch: _Batch, row: dict[str, Any]) -> str | None:
         at=row["occurred_at"],
     )
     workflow = batch.ctx.workflows.get(batch.connection, complaint["workflow"], complaint["workflow_version"])
-    _check_order(workflow, complaint["state"], command.trigger, snapshot=bool(body.get("snapshot")))
-    outcome = apply_in(batch.ctx, batch.connection, {complaint["id"]: complaint}, [command])[0]
+    _check_order(workflow, batch.state_of(complaint)[0], command.trigger, snapshot=bool(body.get("snapshot")))
+    outcome = batch.predict(complaint, workflow, command)
     if isinstance(outcome, Refused):
         return f"complaint {complaint['id']}: {outcome.reason}"
     return None

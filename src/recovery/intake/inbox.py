@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 
+from recovery.engine.inbox import writer
 from recovery.intake.events import IntakeEvent
 from recovery.store.schema import inbox
 
@@ -66,7 +67,7 @@ def rows_of(
 
 def store(db: Engine, rows: list[dict[str, Any]]) -> Stored:
     """Insert the rows in one transaction; a delivery whose first row exists is a duplicate."""
-    with db.begin() as connection:
+    with writer(db), db.begin() as connection:
         dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
         statement = dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.id)
         first = connection.execute(statement, rows[0]).scalar()
