@@ -63,6 +63,20 @@ class CalendarSettings(_Section):
             raise ValueError(f"expected days from {', '.join(WEEKDAYS)}, got {value!r}")
         return value
 
+    @field_validator("holidays", mode="before")
+    @classmethod
+    def _holiday_spec(cls, value: object) -> object:
+        # Checked here so that a bad date is named as such, not as a failed branch of the str | list union.
+        problem = f"expected a country code such as 'NL' or a list of dates such as [2026-12-24], got {value!r}"
+        if isinstance(value, str):
+            return value
+        if not isinstance(value, list):
+            raise ValueError(problem)
+        try:
+            return [d if isinstance(d, date) else date.fromisoformat(d) for d in value]
+        except (TypeError, ValueError):
+            raise ValueError(problem) from None
+
     @field_validator("hours")
     @classmethod
     def _hours(cls, value: str) -> str:

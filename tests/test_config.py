@@ -1,0 +1,198 @@
+"""Settings: the TOML file, RECOVERY_* overrides, and bad values that name their key."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, time
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from recovery.config import DEFAULT_CONFIG, clock_duration, load_settings, parse_size
+from recovery.core.durations import Duration
+from recovery.errors import ConfigError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("RECOVERY_"):
+            monkeypatch.delenv(name)
+
+
+def config(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "recovery.toml"
+    path.write_text(text)
+    return path
+
+
+def test_the_shipped_config_loads() -> None:
+    settings = load_settings(ROOT / "config" / "recovery.toml")
+    assert (settings.database.url, settings.calendar.holidays, settings.workflows.default) == (
+        "sqlite:///var/recovery.db",
+        "NL",
+        "standard",
+    )
+
+
+def test_without_a_file_the_defaults_apply(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert not DEFAULT_CONFIG.exists()
+    settings = load_settings()
+    assert (settings.calendar.timezone, settings.calendar.hours, settings.daemon.tick) == (
+        "Europe/Amsterdam",
+        "09:00-17:00",
+        "30s",
+    )
+
+
+def test_recovery_config_names_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_CONFIG", str(config(tmp_path, '[database]\nurl = "sqlite:///x.db"\n')))
+    assert load_settings().database.url == "sqlite:///x.db"
+
+
+def test_a_missing_explicit_file_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"absent\.toml: configuration file not found"):
+        load_settings(tmp_path / "absent.toml")
+
+
+def test_bad_toml_names_the_file(tmp_path: Path) -> None:
+    path = config(tmp_path, "[calendar\nhours = 1\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: not valid TOML"):
+        load_settings(path)
+
+
+def test_section_key_variables_override_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = config(tmp_path, '[calendar]\nhours = "09:00-17:00"\ntimezone = "Europe/Amsterdam"\n')
+    monkeypatch.setenv("RECOVERY_CALENDAR__HOURS", "08:00-16:00")
+    settings = load_settings(path)
+    assert (settings.calendar.hours, settings.calendar.timezone) == ("08:00-16:00", "Europe/Amsterdam")
+
+
+def test_a_nested_list_can_come_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_CALENDAR__WORKDAYS", '["sat", "sun"]')
+    assert load_settings(config(tmp_path, "")).calendar.workdays == ["sat", "sun"]
+
+
+def test_recovery_database_url_overrides_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_DATABASE_URL", "postgresql+psycopg://db/recovery")
+    settings = load_settings(config(tmp_path, '[database]\nurl = "sqlite:///file.db"\n'))
+    assert settings.database.url == "postgresql+psycopg://db/recovery"
+
+
+def test_the_section_variable_beats_recovery_database_url(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_DATABASE_URL", "sqlite:///legacy.db")
+    monkeypatch.setenv("RECOVERY_DATABASE__URL", "sqlite:///section.db")
+    assert load_settings(config(tmp_path, "")).database.url == "sqlite:///section.db"
+
+
+def test_explicit_overrides_beat_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_DATABASE__URL", "sqlite:///env.db")
+    settings = load_settings(config(tmp_path, ""), {"database": {"url": "sqlite:///flag.db"}})
+    assert settings.database.url == "sqlite:///flag.db"
+
+
+@pytest.mark.parametrize(
+    ("text", "key", "problem"),
+    [
+        pytest.param(
+            '[calendar]\nhours = "9-5"\n', "calendar.hours", "expected opening hours as HH:MM-HH:MM", id="hrs"
+        ),
+        pytest.param(
+            '[calendar]\nhours = "17:00-09:00"\n',
+            "calendar.hours",
+            "business hours must close after they open",
+            id="backwards",
+        ),
+        pytest.param('[calendar]\ntimezone = "Mars/Olympus"\n', "calendar.timezone", "unknown timezone", id="tz"),
+        pytest.param('[calendar]\nworkdays = ["mon", "funday"]\n', "calendar.workdays", "expected days from", id="day"),
+        pytest.param("[calendar]\nworkdays = []\n", "calendar.workdays", "expected days from", id="no-days"),
+        pytest.param(
+            '[calendar]\nholidays = ["someday"]\n', "calendar.holidays", "expected a country code", id="bad-date"
+        ),
+        pytest.param(
+            "[calendar]\nholidays = 5\n", "calendar.holidays", "expected a country code such as 'NL'", id="bad-type"
+        ),
+        pytest.param('[daemon]\ntick = "1bd"\n', "daemon.tick", "expected clock time", id="business-tick"),
+        pytest.param('[daemon]\ntick = "often"\n', "daemon.tick", "bad duration", id="bad-tick"),
+        pytest.param('[webhook]\nmax_body = "big"\n', "webhook.max_body", "expected a size", id="size"),
+        pytest.param("[webhook]\nport = 70000\n", "webhook.port", "", id="port"),
+        pytest.param('[notify]\nsink = "pigeon"\n', "notify.sink", "", id="sink"),
+        pytest.param("[database]\nurl = 5\n", "database.url", "", id="url-type"),
+        pytest.param("[database]\nhost = 'x'\n", "database.host", "Extra inputs are not permitted", id="unknown-key"),
+    ],
+)
+def test_a_bad_value_names_its_key(tmp_path: Path, text: str, key: str, problem: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert str(raised.value).startswith(f"{path}: {key}: {problem}"), raised.value
+
+
+def test_a_bad_environment_value_names_its_key(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_CALENDAR__TIMEZONE", "Nowhere/Land")
+    with pytest.raises(ConfigError, match=r"calendar\.timezone: unknown timezone 'Nowhere/Land'"):
+        load_settings(config(tmp_path, ""))
+
+
+def test_several_bad_values_are_counted(tmp_path: Path) -> None:
+    path = config(tmp_path, '[calendar]\nhours = "x"\ntimezone = "y"\n')
+    with pytest.raises(ConfigError, match=r"\(and 1 more\)$"):
+        load_settings(path)
+
+
+def test_the_calendar_follows_the_settings(tmp_path: Path) -> None:
+    text = '[calendar]\ntimezone = "Europe/London"\nworkdays = ["mon", "sat"]\nhours = "08:30-12:00"\nholidays = []\n'
+    calendar = load_settings(config(tmp_path, text)).calendar.calendar()
+    assert (calendar.tz, calendar.workdays, calendar.opens, calendar.closes) == (
+        ZoneInfo("Europe/London"),
+        frozenset({0, 5}),
+        time(8, 30),
+        time(12),
+    )
+
+
+def test_holidays_as_a_list_of_dates(tmp_path: Path) -> None:
+    text = "[calendar]\nholidays = [2026-12-24, 2026-12-31]\n"
+    calendar = load_settings(config(tmp_path, text)).calendar.calendar()
+    assert (calendar.is_holiday(date(2026, 12, 24)), calendar.is_holiday(date(2026, 12, 25))) == (True, False)
+
+
+def test_holidays_as_dates_from_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_CALENDAR__HOLIDAYS", '["2026-12-24"]')
+    assert load_settings(config(tmp_path, "")).calendar.calendar().is_holiday(date(2026, 12, 24))
+
+
+def test_holidays_by_country_code(tmp_path: Path) -> None:
+    calendar = load_settings(config(tmp_path, '[calendar]\nholidays = "NL"\n')).calendar.calendar()
+    assert calendar.is_holiday(date(2027, 4, 27))  # King's Day
+    assert not calendar.is_holiday(date(2027, 4, 28))
+
+
+def test_no_holidays(tmp_path: Path) -> None:
+    calendar = load_settings(config(tmp_path, '[calendar]\nholidays = ""\n')).calendar.calendar()
+    assert not calendar.is_holiday(date(2026, 12, 25))
+
+
+def test_an_unknown_country_code_names_the_key(tmp_path: Path) -> None:
+    settings = load_settings(config(tmp_path, '[calendar]\nholidays = "XX"\n'))
+    with pytest.raises(ConfigError, match=r"calendar\.holidays: unknown country code 'XX'"):
+        settings.calendar.calendar()
+
+
+@pytest.mark.parametrize(
+    ("text", "size"), [("512", 512), ("1KiB", 1024), ("1MiB", 1048576), ("2 MB", 2_000_000), ("1GiB", 1024**3)]
+)
+def test_sizes(text: str, size: int) -> None:
+    assert parse_size(text) == size
+
+
+def test_max_body_in_bytes(tmp_path: Path) -> None:
+    assert load_settings(config(tmp_path, '[webhook]\nmax_body = "2KiB"\n')).webhook.max_body_bytes == 2048
+
+
+def test_clock_duration() -> None:
+    assert clock_duration("30s") == Duration(30, "s")
