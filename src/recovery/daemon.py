@@ -32,7 +32,7 @@ from recovery.clock import SystemClock
 from recovery.config import Settings, clock_duration
 from recovery.engine import sla
 from recovery.engine.context import Context
-from recovery.errors import ConflictError
+from recovery.errors import ConfigError, ConflictError
 from recovery.notify.dispatcher import Policy, dispatch
 from recovery.notify.sinks import Sink, build_sink
 from recovery.store.schema import runtime
@@ -259,8 +259,16 @@ class Daemon:
 
         app = create_app(self.ctx, self.settings)
         server = uvicorn.Server(uvicorn.Config(app, host=self.host, port=self.port, log_config=None))
-        thread = threading.Thread(target=server.run, name="webhook", daemon=True)
+        thread = threading.Thread(target=_serve, args=(server,), name="webhook", daemon=True)
         thread.start()
+        waited = threading.Event()
+        for _ in range(200):  # up to 10 s for the socket; uvicorn ends the thread if it cannot bind
+            if server.started or not thread.is_alive():
+                break
+            waited.wait(0.05)
+        if not server.started:
+            self._stop_webhook((server, thread))
+            raise ConfigError(f"webhook: cannot listen on {self.host}:{self.port} (in use? see the log above)")
         log.info("webhook listening host=%s port=%s", self.host, self.port)
         return server, thread
 
@@ -270,6 +278,14 @@ class Daemon:
             server, thread = serving
             server.should_exit = True
             thread.join(timeout=10)
+
+
+def _serve(server: Any) -> None:
+    """Run the web server in this thread; uvicorn exits the thread (SystemExit) when it cannot bind."""
+    try:
+        server.run()
+    except SystemExit:
+        log.error("webhook server could not start")
 
 
 def put_runtime(connection: Connection, key: str, value: dict[str, Any], now: datetime) -> None:

@@ -25,7 +25,7 @@ from recovery.daemon import Daemon, hold_lock, lock_path
 from recovery.engine import open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer, add_staff
-from recovery.errors import ConflictError
+from recovery.errors import ConfigError, ConflictError
 from recovery.notify.sinks import LogSink
 from recovery.store.schema import outbox, runtime
 
@@ -222,3 +222,18 @@ def test_an_offset_clock_runs_on_from_its_start() -> None:
     assert PAST_LEVEL_1 <= clock.now() < PAST_LEVEL_1 + timedelta(minutes=1)
     with pytest.raises(ValueError, match="aware"):
         OffsetClock.starting_at(PAST_LEVEL_1.replace(tzinfo=None))
+
+
+def test_a_webhook_port_in_use_stops_the_daemon_before_it_starts(ctx: Context, handlers: None) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        daemon = Daemon(ctx, settings_for(ctx), sink=LogSink(), host="127.0.0.1", port=port)
+
+        with pytest.raises(ConfigError, match=f"webhook: cannot listen on 127.0.0.1:{port}"):
+            daemon.run()
+
+    assert daemon.scheduler.state == 0  # never started
