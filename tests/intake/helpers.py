@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+from datetime import datetime
 from typing import Any
 
 import anyio
@@ -63,3 +67,33 @@ def signed_generic(body: dict[str, Any] | bytes, clock: SettableClock, secret: s
         "X-Recovery-Signature": generic.sign(secret, stamp, raw),
     }
     return {"content": raw, "headers": headers}
+
+
+def signed_headers(kind: str, raw: bytes, now: datetime, secret: str = SECRET, **extra: str) -> dict[str, str]:
+    """Headers that carry a correct signature for ``kind``, computed by that helpdesk's documented algorithm."""
+    headers = {"Content-Type": "application/json", **extra}
+    unix = str(int(now.timestamp()))
+    if kind == "zendesk":
+        stamp = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        digest = hmac.new(secret.encode(), stamp.encode() + raw, hashlib.sha256).digest()
+        headers |= {"X-Zendesk-Webhook-Signature-Timestamp": stamp, "X-Zendesk-Webhook-Signature": b64(digest)}
+    elif kind == "freshdesk":
+        headers["Authorization"] = "Basic " + base64.b64encode(f"recovery:{secret}".encode()).decode()
+    elif kind in ("zammad", "intercom"):
+        headers["X-Hub-Signature"] = "sha1=" + hmac.new(secret.encode(), raw, hashlib.sha1).hexdigest()
+    elif kind == "helpscout":
+        headers["X-HelpScout-Signature"] = b64(hmac.new(secret.encode(), raw, hashlib.sha1).digest())
+    elif kind == "front":
+        millis = str(int(now.timestamp() * 1000))
+        digest = hmac.new(secret.encode(), millis.encode() + b":" + raw, hashlib.sha256).digest()
+        headers |= {"X-Front-Request-Timestamp": millis, "X-Front-Signature": b64(digest)}
+    else:
+        message = unix.encode() + b"." + raw
+        signature = "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+        headers |= {"X-Recovery-Timestamp": unix, "X-Recovery-Signature": signature}
+    return headers
+
+
+def b64(digest: bytes) -> str:
+    """Standard base64 text."""
+    return base64.b64encode(digest).decode()

@@ -493,3 +493,33 @@ _HANDLERS = {
     "customer.lost": _lost,
     "ignored": _ignored,
 }
+
+
+# --- reading the inbox ----------------------------------------------------------------------------
+
+LISTED = ("id", "source", "ticket", "event_type", "status", "occurred_at", "received_at", "attempts", "error")
+
+
+def list_events(ctx: Context, *, failed: bool = False, limit: int = 100) -> list[dict[str, Any]]:
+    """The newest inbox events (only failed and dead-lettered ones with ``failed``)."""
+    query = select(*(inbox.c[name] for name in LISTED), inbox.c.delivery_id).order_by(inbox.c.id.desc()).limit(limit)
+    if failed:
+        query = query.where(inbox.c.status.in_(("failed", "dead")))
+    with ctx.read() as connection:
+        return [_jsonable(dict(r)) for r in connection.execute(query).mappings()]
+
+
+def event_detail(ctx: Context, inbox_id: int) -> dict[str, Any]:
+    """One inbox event with its stored body; NotFoundError names the id."""
+    with ctx.read() as connection:
+        found = connection.execute(select(inbox).where(inbox.c.id == inbox_id)).mappings().first()
+    if found is None:
+        raise NotFoundError(f"no inbox event {inbox_id}")
+    return _jsonable(dict(found))
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    for key, value in row.items():
+        if isinstance(value, datetime):
+            row[key] = value.isoformat().replace("+00:00", "Z")
+    return row

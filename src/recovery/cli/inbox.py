@@ -1,0 +1,63 @@
+"""``recovery inbox list [--failed] | show ID | retry ID``: the helpdesk deliveries and their fate."""
+
+from __future__ import annotations
+
+import click
+
+from recovery.cli.runtime import Runtime, exit_with, json_option, pass_runtime, print_json, print_table
+
+
+@click.group()
+def inbox() -> None:
+    """Helpdesk deliveries: what arrived, what was applied, what failed and why."""
+
+
+@inbox.command("list")
+@click.option("--failed", is_flag=True, help="Only failed and dead-lettered events.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@json_option
+@pass_runtime
+def list_(runtime: Runtime, failed: bool, limit: int, as_json: bool) -> None:
+    """List the newest inbox events."""
+    from recovery.engine.inbox import list_events
+
+    rows = list_events(runtime.context(), failed=failed, limit=limit)
+    if as_json:
+        print_json(rows)
+        return
+    empty = "no failed events" if failed else "the inbox is empty"
+    print_table(rows, ["id", "source", "ticket", "event_type", "status", "occurred_at", "error"], empty=empty)
+
+
+@inbox.command("show")
+@click.argument("inbox_id", type=int)
+@json_option
+@pass_runtime
+def show(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
+    """Show one event with the body it was stored with."""
+    from recovery.engine.inbox import event_detail
+
+    data = event_detail(runtime.context(), inbox_id)
+    if as_json:
+        print_json(data)
+        return
+    for key in ("id", "source", "delivery_id", "ticket", "event_type", "status", "occurred_at", "received_at"):
+        click.echo(f"{key:12} {data[key]}")
+    click.echo(f"{'attempts':12} {data['attempts']}")
+    click.echo(f"{'error':12} {data['error'] or '-'}")
+    click.echo(f"{'applied_at':12} {data['applied_at'] or '-'}")
+    print_json(data["body"])
+
+
+@inbox.command("retry")
+@click.argument("inbox_id", type=int)
+@pass_runtime
+def retry(runtime: Runtime, inbox_id: int) -> None:
+    """Apply a failed or dead-lettered event again, once its cause is fixed."""
+    from recovery.engine.inbox import retry as retry_event
+
+    result = retry_event(runtime.context(), inbox_id)
+    if result.status == "failed":
+        click.echo(f"error: inbox event {inbox_id} failed again: {result.error}", err=True)
+        exit_with(1)
+    click.echo(f"inbox event {inbox_id} {result.status}" + (f": {result.error}" if result.error else ""))
