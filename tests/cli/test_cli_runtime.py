@@ -80,3 +80,35 @@ def test_the_console_script_refuses_in_one_line_without_a_traceback(tmp_path: Pa
     assert done.stderr == (
         "error: complaint 1: 'resolve' is not allowed from 'received'; allowed: apologize, withdraw, defect\n"
     ), done
+
+
+def test_exit_with_leaves_with_the_code() -> None:
+    from recovery.cli.runtime import exit_with
+
+    with pytest.raises(SystemExit) as leaving:
+        exit_with(3)
+    assert leaving.value.code == 3
+
+
+def test_the_group_lists_its_commands_without_importing_them() -> None:
+    from recovery.cli.main import COMMANDS, cli
+
+    with click.Context(cli) as ctx:
+        assert cli.list_commands(ctx) == list(COMMANDS)
+        assert cli.get_command(ctx, "nope") is None
+
+
+def test_a_runtime_outside_a_command_builds_its_context_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from recovery.cli.runtime import Runtime
+
+    monkeypatch.delenv("RECOVERY_DATABASE_URL", raising=False)
+    config = tmp_path / "recovery.toml"
+    config.write_text(f'[workflows]\ndir = "{ROOT / "workflows"}"\n[calendar]\nholidays = []\n')
+    runtime = Runtime(config, f"sqlite:///{tmp_path / 'r.db'}")
+    assert runtime.settings is runtime.settings
+    context = runtime.context(check_schema=False)
+    try:
+        assert runtime.context() is context
+        assert context.workflows.names == ["minor", "standard"]
+    finally:
+        context.db.dispose()

@@ -105,3 +105,10 @@ def test_chunks_cut_a_sequence() -> None:
 def test_tables_use_named_constraints() -> None:
     names = {c.name for c in customers.constraints}
     assert {"pk_customers", "uq_customers_email", "uq_customers_external"} <= names
+
+
+def test_an_in_memory_sqlite_database_needs_no_folder() -> None:
+    engine = connect("sqlite://")
+    upgrade(engine)
+    check_current(engine)
+    engine.dispose()
