@@ -119,6 +119,15 @@ def test_resume_moves_business_deadlines_by_the_paused_business_time() -> None:
     assert (resumed.paused_at, resumed.pause_ends_at) == (None, None)
 
 
+def test_a_pause_outside_business_hours_leaves_a_closing_time_deadline_alone() -> None:
+    # Opened Tuesday evening with 8bh: due at Wednesday's closing; paused overnight only.
+    timers = deadlines.opened(STANDARD, "low", local(2026, 11, 24, 17, 30), CALENDAR)
+    assert timers.deadline == local(2026, 11, 25, 17)
+    paused = deadlines.paused(STANDARD, local(2026, 11, 24, 18), timers, CALENDAR)
+    resumed = deadlines.resumed(STANDARD, "received", local(2026, 11, 25, 8), paused, CALENDAR)
+    assert resumed.deadline == local(2026, 11, 25, 17)
+
+
 def test_resume_moves_clock_deadlines_by_the_paused_wall_time() -> None:
     hourly = standard(
         states=[{"name": "received", "sla": "4h"}, {"name": "done", "final": True}],
@@ -233,3 +242,21 @@ def test_law_a_more_severe_complaint_is_never_due_later(start: datetime, severit
     due = {s: deadlines.opened(STANDARD, s, start, CALENDAR).deadline for s in order}
     position = order.index(severity)
     assert all(due[severity] <= due[later] for later in order[position:])  # type: ignore[operator]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    opened_at=starts,
+    pause_after=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=3)),
+    paused_for=st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=6)),
+)
+def test_law_resume_moves_the_deadline_by_exactly_the_paused_business_time(
+    opened_at: datetime, pause_after: timedelta, paused_for: timedelta
+) -> None:
+    timers = deadlines.opened(STANDARD, "normal", opened_at, CALENDAR)
+    paused_at = opened_at + pause_after
+    paused = deadlines.paused(STANDARD, paused_at, timers, CALENDAR)
+    resumed = deadlines.resumed(STANDARD, "received", paused_at + paused_for, paused, CALENDAR)
+    moved = CALENDAR.business_between(timers.deadline, resumed.deadline)  # type: ignore[arg-type]
+    assert moved == CALENDAR.business_between(paused_at, paused_at + paused_for)
+    assert resumed.deadline >= timers.deadline  # type: ignore[operator]

@@ -112,6 +112,8 @@ def _shift(
     if not business:
         return moment + (resumed_at - paused_at)
     paused_work = calendar.business_between(paused_at, resumed_at)
+    if not paused_work:  # else a deadline at closing time would jump to the next opening for nothing
+        return moment
     return calendar.add_business(moment, paused_work)
 
 
