@@ -230,7 +230,8 @@ class _Batch:
         except Skipped as exc:
             return Result("skipped", str(exc))
         except (RecoveryError, IntegrityError, KeyError) as exc:
-            self.forget(row)
+            if handler is not _trigger:  # a rolled-back savepoint may have left cached rows changed
+                self.forget(row)
             return Result("failed", _reason(exc))
         if refusal is not None:  # audited by the engine, so the savepoint was kept
             return Result("failed", refusal)
@@ -417,24 +418,30 @@ def _check_order(workflow: Workflow, state: str, trigger: str, *, snapshot: bool
         raise InvalidInputError(f"trigger: unknown {trigger!r}; known: {', '.join(sorted(known))}")
     sources = {s for t in workflow.transitions if t.trigger == trigger for s in t.sources}
     dests = {t.dest for t in workflow.transitions if t.trigger == trigger}
-    ahead = _reachable(workflow, state)
-    if snapshot and any(state in _reachable(workflow, d) or state == d for d in dests):
+    if snapshot and any(d == state or _distance(workflow, d, state) is not None for d in dests):
         raise Skipped(f"complaint is already {state}: {trigger!r} happened before")
-    if not workflow.is_final(state) and sources & ahead:
+    if not workflow.is_final(state) and any(_ahead(workflow, state, s) for s in sources):
         raise Waiting(f"{trigger!r} is not allowed from {state!r} yet: waiting for the events before it")
     raise InvalidInputError(f"{trigger!r} is not allowed from {state!r}")
 
 
-def _reachable(workflow: Workflow, start: str) -> set[str]:
-    seen: set[str] = set()
-    todo = [start]
-    while todo:
-        state = todo.pop()
-        for t in workflow.transitions:
-            if state in t.sources and t.dest not in seen:
-                seen.add(t.dest)
-                todo.append(t.dest)
-    return seen
+def _ahead(workflow: Workflow, state: str, source: str) -> bool:
+    """Is ``source`` still to come from ``state`` (nearer forwards than backwards, for loops like reopen)?"""
+    forwards = _distance(workflow, state, source)
+    backwards = _distance(workflow, source, state)
+    return forwards is not None and (backwards is None or forwards < backwards)
+
+
+def _distance(workflow: Workflow, start: str, goal: str) -> int | None:
+    """The fewest transitions from ``start`` to ``goal``; None when unreachable."""
+    frontier, seen, steps = {start}, {start}, 0
+    while frontier:
+        steps += 1
+        frontier = {t.dest for t in workflow.transitions for s in frontier if s in t.sources} - seen
+        if goal in frontier:
+            return steps
+        seen |= frontier
+    return None
 
 
 def _compensation(value: dict[str, Any] | None) -> Compensation | None:
