@@ -12,8 +12,8 @@ from sqlalchemy import select
 from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.people import add_staff
-from recovery.engine.queries import get_complaint
-from recovery.errors import InvalidInputError, NotFoundError
+from recovery.engine.queries import get_complaint, list_complaints
+from recovery.errors import ConflictError, InvalidInputError, NotFoundError
 from recovery.store.schema import outbox
 
 
@@ -78,3 +78,10 @@ def test_bad_input_is_refused(
         open_one(**changes)
     with ctx.read() as connection:
         assert connection.execute(select(outbox)).first() is None
+
+
+def test_a_second_complaint_for_the_same_ticket_is_a_conflict(ctx: Context, open_one: Callable[..., int]) -> None:
+    open_one(ticket_source="zendesk", ticket_id="9")
+    with pytest.raises(ConflictError, match="a complaint for ticket zendesk:9 already exists"):
+        open_one(ticket_source="zendesk", ticket_id="9")
+    assert len(list_complaints(ctx)) == 1

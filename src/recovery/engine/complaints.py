@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
+from sqlalchemy.exc import IntegrityError
 
 from recovery.core import deadlines
 from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint, PauseComplaint, ResumeComplaint
@@ -40,9 +41,13 @@ def open_complaint(ctx: Context, command: OpenComplaint) -> int:
     workflow = ctx.workflows.current(command.workflow or ctx.default_workflow)
     _check_open(workflow, command)
     now = command.at or ctx.clock.now()
-    with ctx.db.begin() as connection:
-        ctx.workflows.adopt(connection, workflow, now)
-        return insert_complaint(ctx, connection, workflow, command, now)
+    try:
+        with ctx.db.begin() as connection:
+            ctx.workflows.adopt(connection, workflow, now)
+            return insert_complaint(ctx, connection, workflow, command, now)
+    except IntegrityError as exc:  # the helpdesk ticket is the only unique key a new complaint can hit
+        ticket = f"{command.ticket_source}:{command.ticket_id}"
+        raise ConflictError(f"a complaint for ticket {ticket} already exists") from exc
 
 
 def insert_complaint(
