@@ -258,12 +258,34 @@ def test_generic_event_needs_a_known_type() -> None:
         ({"id": "e", "type": "satisfaction.rated", "occurred_at": "nope", "ticket": "1", "score": 5}, "occurred_at"),
         ({"id": "e", "type": "satisfaction.rated", "occurred_at": "2026-11-25T09:00:00", "ticket": "1"}, "occurred_at"),
         ({"id": "e", "type": "satisfaction.rated", "occurred_at": "2026-11-25T09:00:00Z", "ticket": "1"}, "score"),
-        ({"id": "e", "type": "satisfaction.rated", "occurred_at": 1764060000, "ticket": "1", "score": 9}, "score"),
+        (
+            {"id": "e", "type": "satisfaction.rated", "occurred_at": "2026-11-25T09:00Z", "ticket": "1", "score": 9},
+            "score",
+        ),
+        (
+            {"id": "e", "type": "satisfaction.rated", "occurred_at": 1764060000, "ticket": "1", "score": 4},
+            "occurred_at",
+        ),
+        (
+            {"id": " ", "type": "satisfaction.rated", "occurred_at": "2026-11-25T09:00Z", "ticket": "1", "score": 4},
+            "id",
+        ),
         ({"id": "e", "type": "complaint.trigger", "occurred_at": "2026-11-25T09:00:00Z", "ticket": "1"}, "trigger"),
         ({"id": "e", "type": "customer.lost", "occurred_at": "2026-11-25T09:00:00Z", "reason": "moved"}, "customer"),
         ([1, 2], "body"),
     ],
-    ids=["no-id", "bad-time", "naive-time", "no-score", "score-out-of-range", "no-trigger", "no-customer", "array"],
+    ids=[
+        "no-id",
+        "bad-time",
+        "naive-time",
+        "no-score",
+        "score-out-of-range",
+        "unix-time",
+        "blank-id",
+        "no-trigger",
+        "no-customer",
+        "array",
+    ],
 )
 def test_generic_event_of_the_wrong_shape_names_the_field(payload: Any, field: str) -> None:
     with pytest.raises(ShapeError) as raised:

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from recovery.intake.events import EVENT_TYPES
-
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -23,30 +21,68 @@ _STORED = {
         "events": {"type": "integer", "minimum": 0, "description": "Events this delivery carries."},
     },
 }
-_GENERIC_EVENT = {
+_TEXT = {"type": "string"}
+_CUSTOMER = {
     "type": "object",
+    "required": ["email"],
+    "properties": {"email": _TEXT, "name": _TEXT, "id": _TEXT},
+}
+_COMMON = {
+    "id": {"type": "string", "minLength": 1, "description": "Delivery id, unique per source."},
+    "occurred_at": {"type": "string", "format": "date-time", "description": "When it happened (with offset)."},
+    "ticket": {"type": "string", "minLength": 1},
+}
+
+
+def _event(kind: str, required: list[str], properties: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["id", "type", "occurred_at", *required],
+        "properties": {**_COMMON, "type": {"type": "string", "enum": [kind]}, **properties},
+        **extra,
+    }
+
+
+_SCORE = {"type": "integer", "minimum": 1, "maximum": 5}
+_GENERIC_EVENT = {
     "description": "Our generic format; other kinds send their helpdesk's own payload (docs/webhooks.md).",
-    "required": ["id", "type", "occurred_at"],
-    "properties": {
-        "id": {"type": "string", "description": "Delivery id, unique per source."},
-        "type": {"type": "string", "enum": list(EVENT_TYPES)},
-        "occurred_at": {"type": "string", "format": "date-time"},
-        "ticket": {"type": "string"},
-        "customer": {"type": "object", "properties": {"email": {"type": "string"}, "name": {"type": "string"}}},
-        "summary": {"type": "string"},
-        "severity": {"type": "string"},
-        "channel": {"type": "string"},
-        "trigger": {"type": "string"},
-        "actor": {"type": "string"},
-        "note": {"type": "string"},
-        "score": {"type": "integer", "minimum": 1, "maximum": 5},
-        "comment": {"type": "string"},
-        "reason": {"type": "string"},
-        "compensation": {
-            "type": "object",
-            "properties": {"kind": {"type": "string"}, "value": {"type": "string"}},
-        },
-    },
+    "oneOf": [
+        _event(
+            "complaint.opened",
+            ["ticket", "customer", "summary"],
+            {"customer": _CUSTOMER, "summary": _TEXT, "severity": _TEXT, "channel": _TEXT, "actor": _TEXT},
+        ),
+        _event(
+            "complaint.trigger",
+            ["ticket", "trigger"],
+            {
+                "trigger": _TEXT,
+                "actor": _TEXT,
+                "note": _TEXT,
+                "comment": _TEXT,
+                "reason": _TEXT,
+                "score": _SCORE,
+                "compensation": {
+                    "type": "object",
+                    "required": ["kind", "value"],
+                    "properties": {"kind": _TEXT, "value": _TEXT, "description": _TEXT},
+                },
+            },
+        ),
+        _event("satisfaction.rated", ["ticket", "score"], {"score": _SCORE, "comment": _TEXT, "actor": _TEXT}),
+        _event(
+            "customer.flagged",
+            ["actor", "reason"],
+            {"actor": _TEXT, "reason": _TEXT, "customer": _CUSTOMER},
+            anyOf=[{"required": ["ticket"]}, {"required": ["customer"]}],
+        ),
+        _event(
+            "customer.lost",
+            ["reason"],
+            {"reason": _TEXT, "customer": _CUSTOMER},
+            anyOf=[{"required": ["ticket"]}, {"required": ["customer"]}],
+        ),
+    ],
 }
 
 

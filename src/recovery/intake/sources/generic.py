@@ -59,12 +59,23 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     kind = text(body, "type")
     if kind not in EVENT_TYPES:
         raise ShapeError("type", f"unknown event type {kind[:40]!r}; known: {', '.join(EVENT_TYPES)}")
+    get(body, "occurred_at", str)  # our format says ISO 8601 text; unix numbers are for other helpdesks
     common: dict[str, Any] = {
-        "delivery_id": text(body, "id")[:200],
-        "ticket": text(body, "ticket", required=kind not in ("customer.flagged", "customer.lost")) or None,
+        "delivery_id": _non_blank(body, "id")[:200],
+        "ticket": _non_blank(body, "ticket") if "ticket" in body or kind in _TICKETED else None,
         "occurred_at": timestamp(body, "occurred_at"),
     }
     return [_PARSERS[kind](body, common)]
+
+
+_TICKETED = ("complaint.opened", "complaint.trigger", "satisfaction.rated")
+
+
+def _non_blank(body: Mapping[str, Any], path: str) -> str:
+    value = text(body, path)
+    if not value.strip():
+        raise ShapeError(path, "must not be blank")
+    return value
 
 
 def _customer(body: Mapping[str, Any], path: str, *, required: bool = True) -> CustomerRef | None:
