@@ -160,3 +160,23 @@ def test_a_stale_expected_version_is_a_conflict(
 def test_the_current_expected_version_is_applied(ctx: Context, open_one: Callable[..., int]) -> None:
     complaint_id = open_one()
     assert fire(ctx, FireTrigger(complaint_id, "apologize", expected_version=1))["version"] == 2
+
+
+@pytest.mark.parametrize("use_case", ["fire", "pause", "resume"])
+def test_an_actor_too_long_for_the_audit_log_is_refused_before_anything_is_written(
+    ctx: Context, open_one: Callable[..., int], audit_of: Callable[[int], list[dict[str, Any]]], use_case: str
+) -> None:
+    from recovery.core.commands import PauseComplaint, ResumeComplaint
+    from recovery.engine import pause, resume
+    from recovery.errors import InvalidInputError
+
+    complaint_id = open_one()
+    actor = "x" * 65
+    call = {
+        "fire": lambda: fire(ctx, FireTrigger(complaint_id, "apologize", actor=actor)),
+        "pause": lambda: pause(ctx, PauseComplaint(complaint_id, "other", actor=actor)),
+        "resume": lambda: resume(ctx, ResumeComplaint(complaint_id, actor=actor)),
+    }[use_case]
+    with pytest.raises(InvalidInputError, match="actor: at most 64 characters"):
+        call()
+    assert [r["trigger"] for r in audit_of(complaint_id)] == ["open"]

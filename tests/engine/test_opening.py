@@ -85,3 +85,8 @@ def test_a_second_complaint_for_the_same_ticket_is_a_conflict(ctx: Context, open
     with pytest.raises(ConflictError, match="a complaint for ticket zendesk:9 already exists"):
         open_one(ticket_source="zendesk", ticket_id="9")
     assert len(list_complaints(ctx)) == 1
+
+
+def test_an_actor_too_long_for_the_audit_log_is_refused(open_one: Callable[..., int]) -> None:
+    with pytest.raises(InvalidInputError, match="actor: at most 64 characters, got 65"):
+        open_one(actor="x" * 65)

@@ -103,3 +103,24 @@ def test_duplicate_staff_is_a_conflict(ctx: Context) -> None:
 def test_unknown_staff_is_not_found(ctx: Context) -> None:
     with ctx.read() as connection, pytest.raises(NotFoundError, match="no staff member 'eve'"):
         find_staff(connection, "eve")
+
+
+@pytest.mark.parametrize(
+    ("email", "name", "external", "message"),
+    [
+        pytest.param("ann@example.com", "x" * 201, None, "name: at most 200 characters, got 201", id="name"),
+        pytest.param("ann@example.com", "", ("z" * 65, "1"), "external source: at most 64 characters", id="source"),
+        pytest.param("ann@example.com", "", ("zendesk", "9" * 201), "external id: at most 200 characters", id="id"),
+        pytest.param("a" * 310 + "@example.com", "", None, "email: not an email address", id="email"),
+    ],
+)
+def test_a_value_too_long_for_its_column_is_refused_on_every_database(
+    ctx: Context, email: str, name: str, external: tuple[str, str] | None, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        add_customer(ctx, email, name, external)
+
+
+def test_a_staff_name_too_long_is_refused(ctx: Context) -> None:
+    with pytest.raises(InvalidInputError, match="name: at most 200 characters"):
+        add_staff(ctx, "bob", "B" * 201)

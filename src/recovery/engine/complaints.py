@@ -26,6 +26,8 @@ from recovery.errors import ConflictError, InvalidInputError, NotFoundError, Tra
 from recovery.store.schema import compensations, complaints, customers, follow_ups, staff
 from recovery.store.sql import inserted_id
 
+ACTOR_MAX = 64  # the length of audit_log.actor
+
 
 @dataclass
 class _Changes:
@@ -100,7 +102,14 @@ def insert_complaint(
     return complaint_id
 
 
+def _check_actor(actor: str | None) -> None:
+    # PostgreSQL would refuse a longer one with a DataError; SQLite would silently keep it.
+    if actor is not None and len(actor) > ACTOR_MAX:
+        raise InvalidInputError(f"actor: at most {ACTOR_MAX} characters, got {len(actor)}")
+
+
 def _check_open(workflow: Workflow, command: OpenComplaint) -> None:
+    _check_actor(command.actor)
     if not command.summary.strip():
         raise InvalidInputError("summary: a complaint needs a summary")
     if command.severity not in workflow.severity:
@@ -120,6 +129,7 @@ def _check_refs(connection: Connection, command: OpenComplaint) -> None:
 
 def fire(ctx: Context, command: FireTrigger) -> rows.Row:
     """Fire one trigger in its own transaction; a refusal is audited, then raised."""
+    _check_actor(command.actor)
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
         if command.expected_version is not None and row["version"] != command.expected_version:
@@ -250,6 +260,7 @@ def _payload(command: FireTrigger) -> dict[str, Any] | None:
 
 def pause(ctx: Context, command: PauseComplaint) -> rows.Row:
     """Stop the step clock; without a known reason the attempt is audited and refused."""
+    _check_actor(command.actor)
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
         workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
@@ -297,6 +308,7 @@ def _pause_problem(workflow: Workflow, row: rows.Row, reason: str | None) -> str
 
 def resume(ctx: Context, command: ResumeComplaint, *, automatic: bool = False) -> rows.Row:
     """Restart the step clock; the deadlines move later by exactly the paused time."""
+    _check_actor(command.actor)
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
         if row["paused_at"] is not None:

@@ -22,9 +22,15 @@ _STAFF_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 def normalise_email(email: str) -> str:
     """A trimmed, lower-case address; InvalidInputError when it is not one."""
     value = email.strip().lower()
-    if not _EMAIL.match(value):
+    if not _EMAIL.match(value) or len(value) > 320:
         raise InvalidInputError(f"email: not an email address: {email!r}")
     return value
+
+
+def fits(field: str, value: str, limit: int) -> None:
+    """InvalidInputError unless ``value`` fits its column (PostgreSQL would refuse it, SQLite keep it)."""
+    if len(value) > limit:
+        raise InvalidInputError(f"{field}: at most {limit} characters, got {len(value)}")
 
 
 def add_customer(ctx: Context, email: str, name: str = "", external: tuple[str, str] | None = None) -> int:
@@ -37,6 +43,10 @@ def insert_customer(
     connection: Connection, email: str, name: str, external: tuple[str, str] | None, now: datetime
 ) -> int:
     """Insert a customer inside the caller's transaction."""
+    fits("name", name.strip(), 200)
+    if external:
+        fits("external source", external[0], 64)
+        fits("external id", external[1], 200)
     row = {
         "email": normalise_email(email),
         "name": name.strip(),
@@ -88,6 +98,7 @@ def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, 
         raise InvalidInputError(f"role: unknown {role!r}; known: {', '.join(ROLES)}")
     if not name.strip():
         raise InvalidInputError("name: a staff member needs a name")
+    fits("name", name.strip(), 200)
     row = {
         "id": staff_id,
         "name": name.strip(),
