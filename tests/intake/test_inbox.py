@@ -208,17 +208,40 @@ def test_a_satisfaction_rating_on_a_compensated_complaint_becomes_the_follow_up_
     assert (row.state, row.last_score) == ("following_up", 2)
 
 
-def test_a_rating_that_arrives_after_the_follow_up_fails_with_the_reason(
+def test_a_second_rating_after_the_follow_up_waits_for_a_reopen_then_is_dead_lettered(
     inbox_ctx: Context, clock: SettableClock
 ) -> None:
     to_compensated(inbox_ctx, clock)
     deliver(inbox_ctx, event(clock, 5, "satisfaction.rated", score=5))
     second = deliver(inbox_ctx, {**event(clock, 6, "satisfaction.rated", score=4), "id": "again"})
     apply_pending(inbox_ctx)
+    assert status_of(inbox_ctx, second)[0] == "pending"
+    clock.advance(timedelta(minutes=11))
+    apply_pending(inbox_ctx)
     status, error = status_of(inbox_ctx, second)
-    assert status == "failed"
+    assert status == "dead"
     assert error is not None
     assert "'follow_up' is not allowed from 'following_up'" in error
+
+
+def test_a_trigger_from_a_final_state_fails_at_once(inbox_ctx: Context, clock: SettableClock) -> None:
+    deliver(inbox_ctx, opened(clock))
+    deliver(inbox_ctx, trigger(clock, 1, "withdraw", reason="sorted itself out"))
+    late = deliver(inbox_ctx, trigger(clock, 2, "apologize"))
+    apply_pending(inbox_ctx)
+    status, error = status_of(inbox_ctx, late)
+    assert status == "failed"
+    assert error == "'apologize' is not allowed from 'withdrawn'"
+
+
+def test_an_unknown_trigger_fails_naming_the_known_ones(inbox_ctx: Context, clock: SettableClock) -> None:
+    deliver(inbox_ctx, opened(clock))
+    bad = deliver(inbox_ctx, trigger(clock, 1, "escalate"))
+    apply_pending(inbox_ctx)
+    status, error = status_of(inbox_ctx, bad)
+    assert status == "failed"
+    assert error is not None
+    assert error.startswith("trigger: unknown 'escalate'; known: act, apologize")
 
 
 def test_customer_lost_closes_every_open_complaint_of_the_customer_as_lost(

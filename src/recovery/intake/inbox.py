@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -9,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
+from starlette.concurrency import run_in_threadpool
 
 from recovery.engine.inbox import writer
 from recovery.intake.events import IntakeEvent
@@ -65,21 +67,89 @@ def rows_of(
     ]
 
 
+_INSERTS = {
+    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
+}
+
+
 def store(db: Engine, rows: list[dict[str, Any]]) -> Stored:
-    """Insert the rows in one transaction; a delivery whose first row exists is a duplicate."""
+    """Insert one delivery's rows in one transaction; a delivery whose first row exists is a duplicate."""
+    return store_many(db, [rows])[0]
+
+
+def store_many(db: Engine, deliveries: list[list[dict[str, Any]]]) -> list[Stored]:
+    """Insert several deliveries in one transaction (a group commit) with three statements; one answer each.
+
+    A delivery already stored, or earlier in the same batch, is a duplicate. Two processes taking
+    the same delivery at the same instant both answer 202, and ON CONFLICT still stores it once.
+    """
+    keys = [(rows[0]["source"], rows[0]["delivery_id"]) for rows in deliveries]
     with writer(db), db.begin() as connection:
-        dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-        statement = dialect.insert(inbox).on_conflict_do_nothing().returning(inbox.c.id)
-        first = connection.execute(statement, rows[0]).scalar()
-        if first is None:
-            return Stored(_existing(connection, rows[0]), duplicate=True)
-        for row in rows[1:]:
-            connection.execute(statement, row)
-        return Stored(int(first), duplicate=False)
+        known = _ids(connection, keys)
+        plan: list[tuple[tuple[str, str], bool]] = []
+        fresh: list[dict[str, Any]] = []
+        for key, rows in zip(keys, deliveries, strict=True):
+            duplicate = key in known or any(k == key and not d for k, d in plan)
+            plan.append((key, duplicate))
+            if not duplicate:
+                fresh.extend(rows)
+        if fresh:
+            connection.execute(_INSERTS[db.dialect.name], fresh)
+        ids = {**known, **_ids(connection, [k for k, d in plan if not d])}
+    return [Stored(ids[key], duplicate) for key, duplicate in plan]
 
 
-def _existing(connection: Connection, row: dict[str, Any]) -> int:
-    found = connection.execute(
-        select(inbox.c.id).where(inbox.c.source == row["source"], inbox.c.delivery_id == row["delivery_id"])
-    ).scalar_one()
-    return int(found)
+def _ids(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str, str], int]:
+    """The inbox ids of deliveries by (source, delivery id), where stored."""
+    found: dict[tuple[str, str], int] = {}
+    for source in {s for s, _ in keys}:
+        names = sorted({d for s, d in keys if s == source})
+        for start in range(0, len(names), 500):
+            query = select(inbox.c.id, inbox.c.delivery_id).where(
+                inbox.c.source == source, inbox.c.delivery_id.in_(names[start : start + 500])
+            )
+            found.update({(source, r.delivery_id): int(r.id) for r in connection.execute(query)})
+    return found
+
+
+class GroupCommit:
+    """Stores deliveries that arrive together in one transaction; each answer waits for its commit.
+
+    Under load many requests wait for the database at once: one BEGIN/COMMIT for all of them
+    keeps "stored durably before the answer" while paying the transaction cost once.
+    """
+
+    def __init__(self, db: Engine) -> None:
+        self.db = db
+        self.waiting: list[tuple[list[dict[str, Any]], asyncio.Future[Stored]]] = []
+        self.draining: asyncio.Task[None] | None = None
+        self.inline = db.dialect.name == "sqlite"  # a local file: a thread hop costs more than the write
+
+    async def store(self, rows: list[dict[str, Any]]) -> Stored:
+        """Store one delivery with whatever else is waiting; raise what the database raised."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Stored] = loop.create_future()
+        self.waiting.append((rows, future))
+        if self.draining is None:
+            self.draining = loop.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        try:
+            while self.waiting:
+                batch, self.waiting = self.waiting, []
+                deliveries = [rows for rows, _ in batch]
+                try:
+                    if self.inline:
+                        answers = store_many(self.db, deliveries)
+                    else:
+                        answers = await run_in_threadpool(store_many, self.db, deliveries)
+                except Exception as exc:  # every waiting request hears of it (answered 503)
+                    for _, future in batch:
+                        future.set_exception(exc)
+                    continue
+                for (_, future), answer in zip(batch, answers, strict=True):
+                    future.set_result(answer)
+        finally:
+            self.draining = None
