@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ def customer(v1: Context) -> int:
 def to_following_up(ctx: Context, complaint_id: int, score: int) -> None:
     for trigger in ("apologize", "act", "empathize"):
         fire(ctx, FireTrigger(complaint_id, trigger))
-    fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("gift", 0)))  # type: ignore[arg-type]
+    fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("gift", Decimal(0))))
     fire(ctx, FireTrigger(complaint_id, "follow_up", score=score))
 
 
@@ -127,8 +128,8 @@ def test_adopting_the_same_rules_twice_is_harmless(db: Engine, v1: Context, cust
     open_complaint(v1, OpenComplaint(customer, "one"))
     with db.begin() as connection:
         WorkflowRegistry({}).adopt(connection, v1.workflows.current("standard"), v1.clock.now())
-        count = connection.execute(select(workflow_definitions)).all()
-    assert len(count) == 1
+        stored = connection.execute(select(workflow_definitions)).all()
+    assert len(stored) == 1
 
 
 def test_check_unchanged_passes_for_unused_or_equal_rules(db: Engine, v1: Context, customer: int) -> None:
