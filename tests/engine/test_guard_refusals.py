@@ -16,7 +16,7 @@ from recovery.engine.queries import get_complaint
 from recovery.errors import ConflictError, TransitionRefused
 
 GIFT = Compensation("gift", Decimal("0"))
-BEFORE = {
+BEFORE: dict[str, list[tuple[str, dict[str, Any]]]] = {
     "received": [],
     "empathized": [("apologize", {}), ("act", {}), ("empathize", {})],
     "compensated": [("apologize", {}), ("act", {}), ("empathize", {}), ("compensate", {"compensation": GIFT})],
@@ -172,7 +172,7 @@ def test_an_actor_too_long_for_the_audit_log_is_refused_before_anything_is_writt
 
     complaint_id = open_one()
     actor = "x" * 65
-    call = {
+    call: Callable[[], Any] = {
         "fire": lambda: fire(ctx, FireTrigger(complaint_id, "apologize", actor=actor)),
         "pause": lambda: pause(ctx, PauseComplaint(complaint_id, "other", actor=actor)),
         "resume": lambda: resume(ctx, ResumeComplaint(complaint_id, actor=actor)),
