@@ -180,3 +180,26 @@ def test_an_actor_too_long_for_the_audit_log_is_refused_before_anything_is_writt
     with pytest.raises(InvalidInputError, match="actor: at most 64 characters"):
         call()
     assert [r["trigger"] for r in audit_of(complaint_id)] == ["open"]
+
+
+def test_a_compensation_too_large_to_store_is_refused(ctx: Context, open_one: Callable[..., int]) -> None:
+    from recovery.errors import InvalidInputError
+
+    complaint_id = open_one()
+    reach(ctx, complaint_id, BEFORE["empathized"])
+    with pytest.raises(InvalidInputError, match="compensation: the value must be below 10,000,000,000"):
+        fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("refund", Decimal("1e10"))))
+    assert get_complaint(ctx, complaint_id)["state"] == "empathized"
+
+
+def test_the_largest_storable_compensation_is_kept_exactly(ctx: Context, open_one: Callable[..., int]) -> None:
+    from sqlalchemy import select
+
+    from recovery.store.schema import compensations
+
+    complaint_id = open_one()
+    reach(ctx, complaint_id, BEFORE["empathized"])
+    value = Decimal("9999999999.99")
+    fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("refund", value)))
+    with ctx.read() as connection:
+        assert connection.execute(select(compensations.c.value)).scalar_one() == value

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -27,6 +28,7 @@ from recovery.store.schema import compensations, complaints, customers, follow_u
 from recovery.store.sql import inserted_id
 
 ACTOR_MAX = 64  # the length of audit_log.actor
+COMPENSATION_MAX = Decimal(10) ** 10  # compensations.value is NUMERIC(12, 2)
 
 
 @dataclass
@@ -130,6 +132,8 @@ def _check_refs(connection: Connection, command: OpenComplaint) -> None:
 def fire(ctx: Context, command: FireTrigger) -> rows.Row:
     """Fire one trigger in its own transaction; a refusal is audited, then raised."""
     _check_actor(command.actor)
+    if command.compensation is not None and abs(command.compensation.value) >= COMPENSATION_MAX:
+        raise InvalidInputError(f"compensation: the value must be below {COMPENSATION_MAX:,}")
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
         if command.expected_version is not None and row["version"] != command.expected_version:
