@@ -178,8 +178,13 @@ def test_a_run_killed_half_way_is_completed_by_the_next_without_doubling(
     deadline = time.monotonic() + 60
     while count(shop_db, ledger) == 0 and victim.poll() is None and time.monotonic() < deadline:
         time.sleep(0.002)
-    os.kill(victim.pid, signal.SIGKILL)
-    victim.communicate(timeout=30)
+    # Hold the ledger's write lock so the run cannot finish before the kill lands: it stops at its next award.
+    with shop_db.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("LOCK TABLE ledger IN EXCLUSIVE MODE")
+        assert victim.poll() is None, "the run finished before it could be caught half-way"
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.communicate(timeout=30)
     written = count(shop_db, ledger)
     assert 0 < written < 2 * COMPLAINING + 2 * RECOVERED, "the run was not caught half-way"
     assert statuses(shop_db)["open"] > 0
