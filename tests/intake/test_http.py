@@ -229,3 +229,24 @@ def test_secret_is_read_from_the_environment_not_the_settings(client: AppClient,
     answer = client.post("/webhooks/generic", content=raw, headers=signed_headers("generic", raw, clock.now(), "x"))
     assert answer.status_code == 401
     assert SECRET not in answer.text
+
+
+def test_the_commented_source_examples_in_the_shipped_config_start_an_app(
+    app_ctx: Context, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tomllib
+    from pathlib import Path
+
+    from recovery.config import Settings
+
+    text = (Path(__file__).resolve().parents[2] / "config" / "recovery.toml").read_text()
+    block = text[text.index("# [[webhook.sources]]") :].split("\n\n[")[0]
+    lines = [line[2:] if line.startswith("# ") else "" for line in block.splitlines()]
+    for name in ("RECOVERY_ZENDESK_SECRET", "RECOVERY_FRESHDESK_SECRET", "RECOVERY_SHOP_SECRET"):
+        monkeypatch.setenv(name, "x")
+    settings = Settings(**tomllib.loads("\n".join(lines)))
+
+    app = create_app(app_ctx, settings)
+
+    paths = AppClient(app).get("/openapi.json").json()["info"]["description"]
+    assert paths == "Sources: freshdesk, shop, zendesk"

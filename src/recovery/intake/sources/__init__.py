@@ -101,6 +101,8 @@ class SourceRules:
                 values["replay_window"] = timedelta(seconds=int(value))
             elif isinstance(value, list):
                 values[key] = tuple(str(v) for v in value)
+            elif key in ("tag_triggers", "status_triggers"):
+                values[key] = {str(k).lower(): str(v) for k, v in dict(value).items()}
             else:
                 values[key] = value
         return cls(**values)
