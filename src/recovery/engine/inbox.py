@@ -86,13 +86,28 @@ def reorder_window(ctx: Context) -> timedelta:
     return parse_duration(settings.webhook.reorder_window).clock()
 
 
+TICKETS_PER_TRANSACTION = 32  # ~200 events: a short write lock, so webhook commits slip in between
+
+
 def apply_pending(ctx: Context, limit: int = 500) -> int:
-    """Apply up to about ``limit`` pending events in one transaction; return how many were applied."""
+    """Apply about ``limit`` pending events, a few dozen tickets per transaction; return how many applied."""
+    applied = processed = 0
+    while processed < limit:
+        done, seen = _apply_batch(ctx, min(TICKETS_PER_TRANSACTION, max(1, (limit - processed) // 4)))
+        applied += done
+        processed += seen
+        if not seen:
+            break
+    return applied
+
+
+def _apply_batch(ctx: Context, tickets_wanted: int) -> tuple[int, int]:
+    """One transaction: every pending event of up to ``tickets_wanted`` tickets; (applied, looked at)."""
     now = ctx.clock.now()
     with writer(ctx.db), ctx.db.begin() as connection:
-        tickets = _lock(connection, _candidates(connection, now, limit))
+        tickets = _lock(connection, _candidates(connection, now, tickets_wanted))
         if not tickets:
-            return 0
+            return 0, 0
         pending = _pending_of(connection, tickets)
         batch = _Batch(ctx, connection, now, reorder_window(ctx))
         groups = [list(g) for _, g in groupby(pending, key=lambda r: (r["source"], r["ticket"]))]
@@ -103,7 +118,7 @@ def apply_pending(ctx: Context, limit: int = 500) -> int:
         for group in groups:
             batch.run_ticket(group)
         batch.write()
-        return batch.applied
+        return batch.applied, len(pending)
 
 
 def retry(ctx: Context, inbox_id: int) -> Result:
@@ -122,7 +137,7 @@ def retry(ctx: Context, inbox_id: int) -> Result:
     return result
 
 
-def _candidates(connection: Connection, now: datetime, limit: int) -> list[tuple[str, str]]:
+def _candidates(connection: Connection, now: datetime, wanted: int) -> list[tuple[str, str]]:
     """Tickets with a pending event that is not parked, oldest first."""
     due = (inbox.c.status == "pending") & ((inbox.c.claimed_until.is_(None)) | (inbox.c.claimed_until <= now))
     query = (
@@ -130,7 +145,7 @@ def _candidates(connection: Connection, now: datetime, limit: int) -> list[tuple
         .where(due)
         .group_by(inbox.c.source, inbox.c.ticket)
         .order_by(func.min(inbox.c.id))
-        .limit(max(1, limit // 4))
+        .limit(wanted)
     )
     return [(r.source, r.ticket) for r in connection.execute(query)]
 
