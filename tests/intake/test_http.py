@@ -250,3 +250,38 @@ def test_the_commented_source_examples_in_the_shipped_config_start_an_app(
 
     paths = AppClient(app).get("/openapi.json").json()["info"]["description"]
     assert paths == "Sources: freshdesk, shop, zendesk"
+
+
+def test_a_client_that_hangs_up_while_its_delivery_is_stored_does_not_stall_the_others(
+    app_ctx: Context, clock: SettableClock
+) -> None:
+    import anyio
+
+    from recovery.intake.inbox import GroupCommit, rows_of
+    from recovery.intake.sources import Delivery, SourceRules, generic
+
+    def rows(n: int) -> list[dict[str, Any]]:
+        body = {**EVENT, "id": f"evt_{n}"}
+        raw = json.dumps(body).encode()
+        events = generic.parse(body, SourceRules(), Delivery.of({}, raw, clock.now()))
+        return rows_of("generic", events, clock.now(), "-")
+
+    async def scenario() -> list[Any]:
+        commit = GroupCommit(app_ctx.db)
+        answers: list[Any] = []
+        async with anyio.create_task_group() as group:
+
+            async def hang_up() -> None:
+                with anyio.move_on_after(0):
+                    await commit.store(rows(1))
+
+            async def wait() -> None:
+                answers.append(await commit.store(rows(2)))
+
+            group.start_soon(hang_up)
+            group.start_soon(wait)
+        return answers
+
+    answers = anyio.run(scenario)
+    assert [a.duplicate for a in answers] == [False]
+    assert stored(app_ctx) == 2

@@ -147,9 +147,11 @@ class GroupCommit:
                         answers = await run_in_threadpool(store_many, self.db, deliveries)
                 except Exception as exc:  # every waiting request hears of it (answered 503)
                     for _, future in batch:
-                        future.set_exception(exc)
+                        if not future.done():
+                            future.set_exception(exc)
                     continue
                 for (_, future), answer in zip(batch, answers, strict=True):
-                    future.set_result(answer)
+                    if not future.done():  # a client that hung up cancelled its wait; the row is stored anyway
+                        future.set_result(answer)
         finally:
             self.draining = None
