@@ -32,7 +32,7 @@ from recovery.engine import rows
 from recovery.engine.complaints import apply_in, insert_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import ensure_customer, normalise_email
-from recovery.errors import InvalidInputError, NotFoundError, RecoveryError
+from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
 from recovery.store.schema import complaints, customers, inbox, staff
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -130,6 +130,8 @@ def retry(ctx: Context, inbox_id: int) -> Result:
             raise NotFoundError(f"no inbox event {inbox_id}")
         if row["status"] not in ("failed", "dead"):
             raise InvalidInputError(f"inbox event {inbox_id} is {row['status']}: only failed or dead ones are retried")
+        if not _lock(connection, [(row["source"], row["ticket"])]):
+            raise ConflictError(f"ticket {row['ticket']!r} is being applied by another process; retry in a moment")
         batch = _Batch(ctx, connection, now, timedelta(0))
         result = batch.apply_row(dict(row), wait=False)
         batch.results[inbox_id] = result
