@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.runtime import Runtime, exit_with, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
 
 
 @click.group()
@@ -58,6 +58,7 @@ def retry(runtime: Runtime, inbox_id: int) -> None:
 
     result = retry_event(runtime.context(), inbox_id)
     if result.status == "failed":
-        click.echo(f"error: inbox event {inbox_id} failed again: {result.error}", err=True)
-        exit_with(1)
+        from recovery.errors import RecoveryError
+
+        raise RecoveryError(f"inbox event {inbox_id} failed again: {result.error}")
     click.echo(f"inbox event {inbox_id} {result.status}" + (f": {result.error}" if result.error else ""))
