@@ -23,11 +23,16 @@ def rewards() -> None:
 @click.option(
     "--batch", "batch_size", default=2000, show_default=True, type=click.IntRange(1), help="Flags per commit."
 )
+@click.option(
+    "--pause", type=click.FloatRange(0), default=0.0, help="Seconds to wait between commits, to spare a busy database."
+)
 @json_option
 @clock_start_option
 @pass_runtime
-def run(runtime: Runtime, batch_size: int, as_json: bool, clock_start: datetime | None) -> None:
+def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_start: datetime | None) -> None:
     """Decide the flags that can be decided and write the awards (what the daemon does daily)."""
+    import time
+
     from recovery.engine.rewards import run_rewards
 
     ctx = runtime.context()
@@ -38,7 +43,7 @@ def run(runtime: Runtime, batch_size: int, as_json: bool, clock_start: datetime 
 
         start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
         ctx = replace(ctx, clock=OffsetClock.starting_at(start))
-    result = run_rewards(ctx, batch_size=batch_size)
+    result = run_rewards(ctx, batch_size=batch_size, stop=lambda: bool(time.sleep(pause)))
     if as_json:
         print_json(asdict(result))
         return
