@@ -43,7 +43,11 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
 
         start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
         ctx = replace(ctx, clock=OffsetClock.starting_at(start))
-    result = run_rewards(ctx, batch_size=batch_size, stop=lambda: bool(time.sleep(pause)))
+    def rest_between_commits() -> bool:
+        time.sleep(pause)
+        return False  # never asks the run to stop
+
+    result = run_rewards(ctx, batch_size=batch_size, stop=rest_between_commits)
     if as_json:
         print_json(asdict(result))
         return
