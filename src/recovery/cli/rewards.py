@@ -43,6 +43,7 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
 
         start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
         ctx = replace(ctx, clock=OffsetClock.starting_at(start))
+
     def rest_between_commits() -> bool:
         time.sleep(pause)
         return False  # never asks the run to stop
