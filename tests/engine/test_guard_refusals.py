@@ -203,3 +203,17 @@ def test_the_largest_storable_compensation_is_kept_exactly(ctx: Context, open_on
     fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("refund", value)))
     with ctx.read() as connection:
         assert connection.execute(select(compensations.c.value)).scalar_one() == value
+
+
+def test_a_batch_with_one_value_the_database_cannot_hold_writes_nothing(
+    ctx: Context, open_one: Callable[..., int], audit_of: Callable[[int], list[dict[str, Any]]]
+) -> None:
+    from recovery.engine import fire_batch
+    from recovery.errors import InvalidInputError
+
+    first, second = open_one(), open_one()
+    batch = [FireTrigger(first, "apologize", actor="ann"), FireTrigger(second, "apologize", actor="x" * 65)]
+    with pytest.raises(InvalidInputError, match="actor: at most 64 characters"):
+        fire_batch(ctx, batch)
+    assert [r["trigger"] for r in audit_of(first)] == ["open"]
+    assert get_complaint(ctx, first)["state"] == "received"

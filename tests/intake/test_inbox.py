@@ -347,3 +347,13 @@ def test_two_appliers_at_once_apply_each_event_exactly_once_in_order(inbox_ctx: 
         per.setdefault(row.complaint_id, []).append(row.trigger)
     assert len(per) == 40
     assert all(steps == ["open", *WALK] for steps in per.values())
+
+
+def test_an_actor_too_long_to_store_fails_that_event_only(inbox_ctx: Context, clock: SettableClock) -> None:
+    deliver(inbox_ctx, opened(clock))
+    deliver(inbox_ctx, trigger(clock, 1, "apologize"))
+    too_long = deliver(inbox_ctx, {**trigger(clock, 2, "act"), "actor": "x" * 65})
+    apply_pending(inbox_ctx)
+
+    assert status_of(inbox_ctx, too_long) == ("failed", "actor: at most 64 characters, got 65")
+    assert state(inbox_ctx) == "apologized"  # the rest of the batch was written

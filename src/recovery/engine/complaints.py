@@ -129,11 +129,16 @@ def _check_refs(connection: Connection, command: OpenComplaint) -> None:
         raise NotFoundError(f"no staff member {command.assignee!r}")
 
 
-def fire(ctx: Context, command: FireTrigger) -> rows.Row:
-    """Fire one trigger in its own transaction; a refusal is audited, then raised."""
+def check_fire(command: FireTrigger) -> None:
+    """Refuse a command whose values the database cannot hold, before anything is written."""
     _check_actor(command.actor)
     if command.compensation is not None and abs(command.compensation.value) >= COMPENSATION_MAX:
         raise InvalidInputError(f"compensation: the value must be below {COMPENSATION_MAX:,}")
+
+
+def fire(ctx: Context, command: FireTrigger) -> rows.Row:
+    """Fire one trigger in its own transaction; a refusal is audited, then raised."""
+    check_fire(command)
     with ctx.db.begin() as connection:
         row = rows.load(connection, command.complaint_id)
         if command.expected_version is not None and row["version"] != command.expected_version:
@@ -149,6 +154,8 @@ def fire(ctx: Context, command: FireTrigger) -> rows.Row:
 
 def fire_batch(ctx: Context, commands: Sequence[FireTrigger]) -> list[Outcome]:
     """Apply many triggers in one transaction, in order; refusals are audited and returned, not raised."""
+    for command in commands:
+        check_fire(command)
     with ctx.db.begin() as connection:
         loaded = rows.load_many(connection, sorted({c.complaint_id for c in commands}))
         missing = [c.complaint_id for c in commands if c.complaint_id not in loaded]

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from recovery.core.rewards import CONFIRMED, SIGNALS, confirmed_key, decision_refusal
 from recovery.engine.context import Context
 from recovery.engine.ledger import Claim, award, reverse, rules_of
+from recovery.engine.queries import iso
 from recovery.errors import FlagRefused, InvalidInputError, NotFoundError
 from recovery.store.schema import complaints, customers, flags, ledger, staff
 from recovery.store.sql import inserted_id
@@ -198,14 +199,10 @@ def flag_view(row: Any) -> dict[str, Any]:
         "signal": row["signal"],
         "status": row["status"],
         "earns": bool(row["earns"]),
-        "raised_at": _iso(row["raised_at"]),
-        "window_ends_at": _iso(row["window_ends_at"]),
-        "decided_at": _iso(row["decided_at"]),
+        "raised_at": iso(row["raised_at"]),
+        "window_ends_at": iso(row["window_ends_at"]),
+        "decided_at": iso(row["decided_at"]),
         "decided_by": row["decided_by"],
         "decision": row["decision"],
         "points": int(row["points"]),
     }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value else None

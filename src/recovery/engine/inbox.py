@@ -29,9 +29,10 @@ from recovery.core.guards import Compensation, Facts
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.workflow import Workflow
 from recovery.engine import rows
-from recovery.engine.complaints import apply_in, insert_complaint
+from recovery.engine.complaints import apply_in, check_fire, insert_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import ensure_customer, normalise_email
+from recovery.engine.queries import iso
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
 from recovery.store.schema import complaints, customers, inbox, staff
 
@@ -418,6 +419,7 @@ def _trigger(batch: _Batch, row: dict[str, Any]) -> str | None:
         reason=body.get("reason"),
         at=row["occurred_at"],
     )
+    check_fire(command)  # a value the database cannot hold fails this event, not the whole batch
     workflow = batch.ctx.workflows.get(batch.connection, complaint["workflow"], complaint["workflow_version"])
     _check_order(workflow, batch.state_of(complaint)[0], command.trigger, snapshot=bool(body.get("snapshot")))
     outcome = batch.predict(complaint, workflow, command)
@@ -539,5 +541,5 @@ def event_detail(ctx: Context, inbox_id: int) -> dict[str, Any]:
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     for key, value in row.items():
         if isinstance(value, datetime):
-            row[key] = value.isoformat().replace("+00:00", "Z")
+            row[key] = iso(value)
     return row

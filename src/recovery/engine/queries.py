@@ -12,7 +12,8 @@ from recovery.engine.rows import load
 from recovery.store.schema import audit_log, complaints, customers, outbox, runtime, staff
 
 
-def _iso(value: datetime | None) -> str | None:
+def iso(value: datetime | None) -> str | None:
+    """An aware UTC datetime as ISO 8601 with a Z, as every --json and HTTP answer shows times."""
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
@@ -28,19 +29,19 @@ def complaint_view(row: dict[str, Any]) -> dict[str, Any]:
         "customer_id": row["customer_id"],
         "assignee": row["assignee"],
         "summary": row["summary"],
-        "deadline": _iso(row["deadline"]),
-        "warn_at": _iso(row["warn_at"]),
-        "follow_up_due_at": _iso(row["follow_up_due_at"]),
-        "final_deadline": _iso(row["final_deadline"]),
+        "deadline": iso(row["deadline"]),
+        "warn_at": iso(row["warn_at"]),
+        "follow_up_due_at": iso(row["follow_up_due_at"]),
+        "final_deadline": iso(row["final_deadline"]),
         "paused": row["paused_at"] is not None,
-        "paused_at": _iso(row["paused_at"]),
+        "paused_at": iso(row["paused_at"]),
         "pause_reason": row["pause_reason"],
         "escalation_level": row["escalation_level"],
         "reopen_count": row["reopen_count"],
         "last_score": row["last_score"],
         "version": row["version"],
-        "opened_at": _iso(row["opened_at"]),
-        "closed_at": _iso(row["closed_at"]),
+        "opened_at": iso(row["opened_at"]),
+        "closed_at": iso(row["closed_at"]),
         "ticket": f"{row['ticket_source']}:{row['ticket_id']}" if row["ticket_source"] else None,
     }
 
@@ -85,7 +86,7 @@ def history(ctx: Context, complaint_id: int) -> list[dict[str, Any]]:
 def history_view(row: dict[str, Any]) -> dict[str, Any]:
     """An audit entry as the CLI's --json shows it."""
     return {
-        "at": _iso(row["at"]),
+        "at": iso(row["at"]),
         "trigger": row["trigger"],
         "source": row["source"],
         "dest": row["dest"],
@@ -141,7 +142,7 @@ def customer_view(row: dict[str, Any]) -> dict[str, Any]:
         "email": row["email"],
         "name": row["name"],
         "external": external,
-        "created_at": _iso(row["created_at"]),
+        "created_at": iso(row["created_at"]),
         "complaints": row.get("complaints"),
     }
 

@@ -33,6 +33,7 @@ from recovery.core.rewards import (
 )
 from recovery.engine.context import Context
 from recovery.engine.ledger import Claim, award, rules_of
+from recovery.engine.queries import iso
 from recovery.errors import InvalidInputError, NotFoundError
 from recovery.store.schema import audit_log, complaints, flags, follow_ups, ledger, staff
 
@@ -287,7 +288,7 @@ def statement(ctx: Context, staff_id: str) -> dict[str, Any]:
 def _entry(row: Any) -> dict[str, Any]:
     return {
         "id": row["id"],
-        "at": row["at"].isoformat().replace("+00:00", "Z"),
+        "at": iso(row["at"]),
         "period": row["period"],
         "points": row["points"],
         "reason": row["reason"],
