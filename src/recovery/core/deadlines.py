@@ -52,32 +52,31 @@ def entered(
 ) -> Timers:
     """Fresh step timers on entering ``state`` at ``at``: the step's escalation starts over."""
     if workflow.is_final(state):
-        return replace(
-            timers,
-            deadline=None,
-            warn_at=None,
-            follow_up_due_at=None,
-            paused_at=None,
-            pause_ends_at=None,
-            escalation_level=0,
-            warned=False,
-            closed=True,
-        )
+        return _step(timers, None, None, None, closed=True)
     sla = step_sla(workflow, state, severity)
     deadline = calendar.add(at, sla) if sla else None
     warn_at = calendar.add(at, sla.scaled(workflow.warn_at)) if sla else None
     is_compensated = workflow.state(state).sla is None and "follow_up" in workflow.triggers_from(state)
     follow_up = calendar.add(at, workflow.follow_up_after) if is_compensated else None
-    return replace(
-        timers,
+    return _step(timers, deadline, warn_at, follow_up, closed=False)
+
+
+def _step(
+    timers: Timers, deadline: datetime | None, warn_at: datetime | None, follow_up: datetime | None, *, closed: bool
+) -> Timers:
+    """New step timers, unpaused and unescalated; the whole-complaint clock carries over.
+
+    Built directly: dataclasses.replace costs more than the rest of entering a state.
+    """
+    return Timers(
+        final_deadline=timers.final_deadline,
+        final_warn_at=timers.final_warn_at,
         deadline=deadline,
         warn_at=warn_at,
         follow_up_due_at=follow_up,
-        paused_at=None,
-        pause_ends_at=None,
-        escalation_level=0,
-        warned=False,
-        follow_up_reminded=False,
+        final_warned=timers.final_warned,
+        final_breached=timers.final_breached,
+        closed=closed,
     )
 
 

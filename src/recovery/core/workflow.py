@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from recovery.core.durations import Duration, parse_duration
@@ -76,18 +77,24 @@ class Workflow:
 
     def state(self, name: str) -> StateDef:
         """The state called ``name``; KeyError if there is none."""
-        for state in self.states:
-            if state.name == name:
-                return state
-        raise KeyError(name)
+        return self._states_by_name[name]
 
     def is_final(self, name: str) -> bool:
         """True when ``name`` is a final state."""
-        return self.state(name).final
+        return self._states_by_name[name].final
 
     def triggers_from(self, state: str) -> tuple[str, ...]:
         """Triggers that may be fired from ``state``, in file order."""
-        return tuple(t.trigger for t in self.transitions if state in t.sources)
+        return self._triggers_by_state.get(state, ())
+
+    # Looked up for every transition of every batch: built once per definition.
+    @cached_property
+    def _states_by_name(self) -> dict[str, StateDef]:
+        return {state.name: state for state in self.states}
+
+    @cached_property
+    def _triggers_by_state(self) -> dict[str, tuple[str, ...]]:
+        return {s.name: tuple(t.trigger for t in self.transitions if s.name in t.sources) for s in self.states}
 
     @property
     def checksum(self) -> str:

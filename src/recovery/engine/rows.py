@@ -55,9 +55,12 @@ def put_timers(row: Row, timers: Timers, workflow: Workflow, calendar: BusinessC
     row["due_at"] = due_at(workflow, timers, calendar)
 
 
+_LOAD = select(complaints).where(complaints.c.id == bindparam("complaint_id"))  # built once: the CLI's hot path
+
+
 def load(connection: Connection, complaint_id: int) -> Row:
     """One complaint row as a dict; NotFoundError names the id."""
-    found = connection.execute(select(complaints).where(complaints.c.id == complaint_id)).mappings().first()
+    found = connection.execute(_LOAD, {"complaint_id": complaint_id}).mappings().first()
     if found is None:
         raise NotFoundError(f"no complaint {complaint_id}")
     return dict(found)

