@@ -214,3 +214,10 @@ def test_paused_at_is_stored_as_aware_utc(ctx: Context, clock: SettableClock, ac
     clock.set(WEDNESDAY_15)
     pause(ctx, PauseComplaint(acting, "other"))
     assert stored(ctx, acting)["paused_at"].tzinfo is UTC
+
+
+def test_a_pause_without_a_note_shows_its_reason_in_the_history(
+    ctx: Context, acting: int, audit_of: Callable[[int], list[dict[str, Any]]]
+) -> None:
+    pause(ctx, PauseComplaint(acting, "third_party"))
+    assert audit_of(acting)[-1]["note"] == "third_party"

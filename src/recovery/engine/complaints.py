@@ -283,7 +283,7 @@ def pause(ctx: Context, command: PauseComplaint) -> rows.Row:
             rows.put_timers(row, timers, workflow, ctx.calendar)
             rows.save(connection, [row])
         outcome = "applied" if problem is None else "refused"
-        note = problem or command.note or ""
+        note = problem or command.note or (command.reason or "")  # the reason shows in the history
         rows.write_audit(
             connection,
             [
