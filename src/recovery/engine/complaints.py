@@ -333,11 +333,18 @@ def resume(ctx: Context, command: ResumeComplaint, *, automatic: bool = False) -
 
 
 def resume_in(
-    ctx: Context, connection: Connection, row: rows.Row, actor: str | None, note: str, *, automatic: bool = False
+    ctx: Context,
+    connection: Connection,
+    row: rows.Row,
+    actor: str | None,
+    note: str,
+    *,
+    automatic: bool = False,
+    at: datetime | None = None,
 ) -> None:
-    """Resume a paused row inside ``connection``'s transaction (the scheduler uses this at the pause cap)."""
+    """Resume a paused row inside ``connection``'s transaction; the scheduler passes ``at``, the pause cap."""
     workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
-    now = ctx.clock.now()
+    now = at or ctx.clock.now()
     paused_for = now - row["paused_at"]
     timers = deadlines.resumed(workflow, row["state"], now, rows.timers_of(row), ctx.calendar)
     reason = row["pause_reason"]

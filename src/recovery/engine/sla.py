@@ -10,7 +10,6 @@ daemons share the work and never act on one complaint at once.
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -20,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, select
 
-from recovery.clock import SettableClock
 from recovery.core.calendar import BusinessCalendar
 from recovery.core.deadlines import Timers
 from recovery.core.workflow import Workflow
@@ -205,8 +203,7 @@ def _pause_over(row: rows.Row, now: datetime) -> bool:
 
 def _resume_at_cap(ctx: Context, connection: Connection, row: rows.Row) -> None:
     """Resume as of the moment the cap was reached, not when the scan noticed: downtime extends nothing."""
-    at_cap = dataclasses.replace(ctx, clock=SettableClock(row["pause_ends_at"]))
-    resume_in(at_cap, connection, row, ACTOR, "", automatic=True)
+    resume_in(ctx, connection, row, ACTOR, "", automatic=True, at=row["pause_ends_at"])
 
 
 def due_now(workflow: Workflow, timers: Timers, now: datetime, calendar: BusinessCalendar) -> tuple[Timers, list[_Due]]:
