@@ -92,7 +92,11 @@ def save(connection: Connection, rows: list[Row], before: Mapping[int, Row] | No
         return
     columns: tuple[str, ...] = MUTABLE
     if before is not None:
-        columns = tuple(n for n in MUTABLE if any(r[n] != before[r["id"]][n] for r in rows))
+        changed: set[str] = set()
+        for r in rows:
+            old = before[r["id"]]
+            changed.update(n for n in MUTABLE if n not in changed and r[n] != old[n])
+        columns = tuple(n for n in MUTABLE if n in changed)
     params = [{**{n: r[n] for n in columns}, "_id": r["id"], "_version": r["version"]} for r in rows]
     result = connection.execute(_SAVE, params)
     if result.rowcount != len(rows):
