@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation
@@ -71,10 +71,7 @@ def list_(
         with ctx.read() as connection:
             customer_id = find_customer(connection, customer_ref)["id"]
     rows = list_complaints(ctx, state, overdue, customer_id, limit)
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, LIST_COLUMNS, empty="no complaints match")
+    print_rows(rows, LIST_COLUMNS, empty="no complaints match", as_json=as_json)
 
 
 @complaint.command("show")
@@ -191,7 +188,4 @@ def history(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
     from recovery.engine.queries import history as read_history
 
     rows = read_history(runtime.context(), complaint_id)
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["at", "trigger", "source", "dest", "actor", "outcome", "note"])
+    print_rows(rows, ["at", "trigger", "source", "dest", "actor", "outcome", "note"], as_json=as_json)

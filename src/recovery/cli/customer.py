@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
 
 
 @click.group()
@@ -40,10 +40,7 @@ def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
     from recovery.engine.queries import list_customers
 
     rows = list_customers(runtime.context(), limit)
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["id", "email", "name", "external", "complaints"], empty="no customers yet")
+    print_rows(rows, ["id", "email", "name", "external", "complaints"], empty="no customers yet", as_json=as_json)
 
 
 @customer.command("show")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_rows
 
 SIGNALS = ["price", "quality", "responsiveness", "promise", "complaint", "other"]
 LIST_COLUMNS = ["id", "customer_id", "staff", "signal", "status", "earns", "raised_at", "window_ends_at", "points"]
@@ -50,10 +50,7 @@ def list_(
     from recovery.engine.flags import list_flags
 
     rows = list_flags(runtime.context(), status, staff_id, customer_id, limit)
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, LIST_COLUMNS, empty="no flags match")
+    print_rows(rows, LIST_COLUMNS, empty="no flags match", as_json=as_json)
 
 
 @flag.command("confirm")

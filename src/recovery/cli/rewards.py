@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
 from recovery.cli.sla import clock_start_option
 
 BOARD_COLUMNS = ["staff", "flags", "confirmed", "recovered", "points", "precision"]
@@ -67,10 +67,7 @@ def leaderboard(runtime: Runtime, period: str | None, as_json: bool) -> None:
     from recovery.engine.rewards import leaderboard as board
 
     rows = board(runtime.context(), period)
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, BOARD_COLUMNS, empty="no flags or points in this period")
+    print_rows(rows, BOARD_COLUMNS, empty="no flags or points in this period", as_json=as_json)
 
 
 @rewards.command("statement")

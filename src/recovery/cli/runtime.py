@@ -73,6 +73,16 @@ def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: s
     click.echo(tabulate([[_cell(r.get(c)) for c in columns] for r in rows], headers=list(columns)))
 
 
+def print_rows(
+    rows: Sequence[dict[str, Any]], columns: Sequence[str], *, as_json: bool, empty: str = "nothing to show"
+) -> None:
+    """A listing: JSON rows with every key for ``--json``, else a table of ``columns``."""
+    if as_json:
+        print_json(rows)
+    else:
+        print_table(rows, columns, empty=empty)
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "-"

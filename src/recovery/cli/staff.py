@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_rows
 
 
 @click.group()
@@ -34,7 +34,4 @@ def list_(runtime: Runtime, as_json: bool) -> None:
     from recovery.engine.queries import list_staff
 
     rows = list_staff(runtime.context())
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["id", "name", "email", "role"], empty="no staff yet")
+    print_rows(rows, ["id", "name", "email", "role"], empty="no staff yet", as_json=as_json)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
 
 if TYPE_CHECKING:
     from recovery.core.workflow import Workflow
@@ -30,10 +30,7 @@ def _files(runtime: Runtime) -> dict[str, Workflow]:
 def list_(runtime: Runtime, as_json: bool) -> None:
     """List the workflow files."""
     rows = [summary(w) for w in _files(runtime).values()]
-    if as_json:
-        print_json(rows)
-    else:
-        print_table(rows, ["name", "version", "initial", "states", "triggers"], empty="no workflow files")
+    print_rows(rows, ["name", "version", "initial", "states", "triggers"], empty="no workflow files", as_json=as_json)
 
 
 def summary(w: Workflow) -> dict[str, Any]:
