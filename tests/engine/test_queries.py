@@ -38,6 +38,13 @@ def test_a_complaint_view_has_the_documented_keys(ctx: Context, open_one: Callab
     assert set(get_complaint(ctx, open_one())) >= COMPLAINT_KEYS
 
 
+def test_a_complaint_shows_the_triggers_its_state_allows(ctx: Context, open_one: Callable[..., int]) -> None:
+    complaint_id = open_one()
+    assert get_complaint(ctx, complaint_id)["next_triggers"] == ["apologize", "withdraw", "defect"]
+    fire(ctx, FireTrigger(complaint_id, "defect"))
+    assert get_complaint(ctx, complaint_id)["next_triggers"] == []
+
+
 def test_times_are_iso_utc_with_z(ctx: Context, open_one: Callable[..., int]) -> None:
     assert get_complaint(ctx, open_one())["opened_at"] == "2026-11-25T09:00:00Z"
 

@@ -47,9 +47,11 @@ def complaint_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
-    """One complaint's view."""
+    """One complaint's view, with the triggers its own workflow version allows next."""
     with ctx.read() as connection:
-        return complaint_view(load(connection, complaint_id))
+        row = load(connection, complaint_id)
+        workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
+    return {**complaint_view(row), "next_triggers": list(workflow.triggers_from(row["state"]))}
 
 
 def overdue_clause(now: datetime) -> Any:
