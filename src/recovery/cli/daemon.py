@@ -6,8 +6,7 @@ from datetime import datetime
 
 import click
 
-from recovery.cli.runtime import Runtime, pass_runtime
-from recovery.cli.sla import clock_start_option, context_at
+from recovery.cli.runtime import Runtime, clock_start_option, pass_runtime
 
 
 @click.command()
@@ -23,7 +22,7 @@ def daemon(
     from recovery.daemon import Daemon, configure_logging
 
     configure_logging()
-    ctx = context_at(runtime, clock_start)
+    ctx = runtime.context(clock_start=clock_start)
     try:
         Daemon(ctx, runtime.settings, webhook=not no_webhook, host=host, port=port).run()
     finally:

@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import UTC, datetime
+from datetime import datetime
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
-from recovery.cli.sla import clock_start_option
+from recovery.cli.runtime import (
+    Runtime,
+    clock_start_option,
+    json_option,
+    pass_runtime,
+    print_json,
+    print_rows,
+    print_table,
+)
 
 BOARD_COLUMNS = ["staff", "flags", "confirmed", "recovered", "points", "precision"]
 STATEMENT_COLUMNS = ["id", "at", "period", "points", "reason", "flag_id", "complaint_id", "note"]
@@ -35,14 +42,7 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
 
     from recovery.engine.rewards import run_rewards
 
-    ctx = runtime.context()
-    if clock_start is not None:  # testing only: this process's clock starts at that moment
-        from dataclasses import replace
-
-        from recovery.clock import OffsetClock
-
-        start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
-        ctx = replace(ctx, clock=OffsetClock.starting_at(start))
+    ctx = runtime.context(clock_start=clock_start)
 
     def rest_between_commits() -> bool:
         time.sleep(pause)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -38,12 +39,18 @@ class Runtime:
             self._settings = load_settings(self.config_path, overrides)
         return self._settings
 
-    def context(self, *, check_schema: bool = True) -> Context:
-        """The engine context (connects and reads the workflow files once)."""
+    def context(self, *, check_schema: bool = True, clock_start: datetime | None = None) -> Context:
+        """The engine context (connects and reads the workflow files once); ``clock_start``: see clock_start_option."""
         if self._context is None:
             from recovery.app import build_context
 
-            self._context = build_context(self.settings, check_schema=check_schema)
+            clock = None
+            if clock_start is not None:
+                from recovery.clock import OffsetClock
+
+                start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
+                clock = OffsetClock.starting_at(start)
+            self._context = build_context(self.settings, clock, check_schema=check_schema)
             current = click.get_current_context(silent=True)
             if current is not None:  # no pooled connection outlives the command (in-process tests run many)
                 current.find_root().call_on_close(self._context.db.dispose)
@@ -51,6 +58,16 @@ class Runtime:
 
 
 pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def clock_start_option(function: F) -> F:
+    """The hidden ``--clock-start ISO`` option: run as if the clock read ISO at start (for tests only)."""
+    return click.option(
+        "--clock-start",
+        type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
+        hidden=True,
+        help="Testing only: the clock reads this moment at start (UTC if no offset) and runs on from there.",
+    )(function)
 
 
 def json_option(function: F) -> F:

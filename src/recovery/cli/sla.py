@@ -7,33 +7,10 @@ from typing import TYPE_CHECKING
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, clock_start_option, json_option, pass_runtime, print_json, print_table
 
 if TYPE_CHECKING:
-    from recovery.engine.context import Context
-
-
-def clock_start_option(function: click.decorators.FC) -> click.decorators.FC:
-    """The hidden ``--clock-start ISO`` option: run as if the clock read ISO at start (for tests only)."""
-    return click.option(
-        "--clock-start",
-        type=click.DateTime(formats=["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]),
-        hidden=True,
-        help="Testing only: the clock reads this moment at start (UTC if no offset) and runs on from there.",
-    )(function)
-
-
-def context_at(runtime: Runtime, clock_start: datetime | None) -> Context:
-    """The engine context, on a clock moved to ``clock_start`` when given."""
-    if clock_start is None:
-        return runtime.context()
-    from datetime import UTC
-
-    from recovery.app import build_context
-    from recovery.clock import OffsetClock
-
-    start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
-    return build_context(runtime.settings, OffsetClock.starting_at(start))
+    pass
 
 
 @click.group()
@@ -51,7 +28,7 @@ def scan(runtime: Runtime, dry_run: bool, batch: int | None, as_json: bool, cloc
     """Warn, escalate, remind and resume every complaint due now; print what was done."""
     from recovery.engine.sla import scan as run_scan
 
-    ctx = context_at(runtime, clock_start)
+    ctx = runtime.context(clock_start=clock_start)
     try:
         report = run_scan(ctx, batch=batch or runtime.settings.daemon.batch, dry_run=dry_run)
     finally:
