@@ -11,17 +11,13 @@ rolls the whole batch back: nothing is half-applied.
 
 from __future__ import annotations
 
-import threading
-import weakref
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import groupby
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, select, text, update
+from sqlalchemy import Connection, bindparam, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
@@ -34,6 +30,7 @@ from recovery.engine.context import Context
 from recovery.engine.people import ensure_customer, normalise_email
 from recovery.engine.queries import iso
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
+from recovery.store.database import writer
 from recovery.store.schema import complaints, customers, inbox, staff
 
 DEFAULT_WINDOW = timedelta(minutes=10)
@@ -55,26 +52,6 @@ class Result:
     status: str
     error: str | None = None
     parked_until: datetime | None = None
-
-
-_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
-_WRITERS_GUARD = threading.Lock()
-
-
-@contextmanager
-def writer(db: Engine) -> Iterator[None]:
-    """On SQLite, one writing thread per process at a time.
-
-    SQLite's busy handler backs off in sleeps of up to 100 ms while another connection holds
-    the write lock; queueing our own threads on a lock instead keeps webhook latency low.
-    """
-    if db.dialect.name != "sqlite":
-        yield
-        return
-    with _WRITERS_GUARD:
-        lock = _WRITERS.setdefault(db, threading.Lock())
-    with lock:
-        yield
 
 
 def reorder_window(ctx: Context) -> timedelta:

@@ -12,8 +12,8 @@ from sqlalchemy import Connection, Engine, select
 from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 
-from recovery.engine.inbox import writer
 from recovery.intake.events import IntakeEvent
+from recovery.store.database import writer
 from recovery.store.schema import inbox
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -82,3 +86,23 @@ def _alembic_config() -> Any:
     config = Config()
     config.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
     return config
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_GUARD = threading.Lock()
+
+
+@contextmanager
+def writer(db: Engine) -> Iterator[None]:
+    """On SQLite, one writing thread per process at a time.
+
+    SQLite's busy handler backs off in sleeps of up to 100 ms while another connection holds
+    the write lock; queueing our own threads on a lock instead keeps webhook latency low.
+    """
+    if db.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITERS_GUARD:
+        lock = _WRITERS.setdefault(db, threading.Lock())
+    with lock:
+        yield
