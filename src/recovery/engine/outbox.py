@@ -20,17 +20,8 @@ def enqueue(
     recipient: str | None = None,
 ) -> None:
     """Queue one message; a second message with the same ``dedupe_key`` is silently dropped."""
-    row = {
-        "dedupe_key": dedupe_key,
-        "topic": topic,
-        "recipient": recipient,
-        "payload": payload,
-        "status": "pending",
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-    connection.execute(insert_ignoring_duplicates(connection, outbox), row)
+    message = {"dedupe_key": dedupe_key, "topic": topic, "recipient": recipient, "payload": payload}
+    enqueue_many(connection, [message], now)
 
 
 def enqueue_many(connection: Connection, messages: list[dict[str, Any]], now: datetime) -> None:
