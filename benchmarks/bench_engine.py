@@ -29,9 +29,9 @@ from recovery.core.guards import Compensation
 from recovery.engine import fire, fire_batch, open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import connect, upgrade
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 STEPS: list[tuple[str, dict[str, object]]] = [

@@ -38,12 +38,12 @@ from recovery.core.commands import OpenComplaint
 from recovery.engine import open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer, add_staff
+from recovery.engine.registry import WorkflowRegistry
 from recovery.engine.sla import _claim, scan
-from recovery.engine.workflows import WorkflowRegistry
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import audit_log, complaints, outbox
 from recovery.store.types import UTCDateTime
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # Wednesday 10:00 in Amsterdam

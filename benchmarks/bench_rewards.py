@@ -26,11 +26,11 @@ from sqlalchemy import Engine, func, select
 from recovery.clock import SettableClock
 from recovery.core.calendar import BusinessCalendar
 from recovery.engine.context import Context
+from recovery.engine.registry import WorkflowRegistry
 from recovery.engine.rewards import run_rewards
-from recovery.engine.workflows import WorkflowRegistry
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import audit_log, complaints, customers, flags, follow_ups, ledger, staff
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 25, 9, tzinfo=UTC)

@@ -49,7 +49,7 @@ if kind == "noop":
 
     app = Starlette(routes=[Route("/webhooks/{source}", noop, methods=["POST"])])
 else:
-    from recovery.app import build_context
+    from recovery.bootstrap import build_context
     from recovery.config import Settings, WebhookSettings, WebhookSource
     from recovery.intake.app import create_app
     settings = Settings(
@@ -200,9 +200,9 @@ def context(url: str) -> Any:
     """A fresh migrated database and its engine context."""
     from recovery.clock import SettableClock
     from recovery.engine.context import Context
-    from recovery.engine.workflows import WorkflowRegistry
+    from recovery.engine.registry import WorkflowRegistry
     from recovery.store.database import connect, upgrade
-    from recovery.workflows import load_dir
+    from recovery.workflow_files import load_dir
 
     engine = connect(url)
     upgrade(engine)
@@ -213,7 +213,7 @@ def context(url: str) -> Any:
 def inbox_benchmark(count: int) -> None:
     """apply_pending on stored events vs the same walk straight through the engine."""
     from recovery.engine.inbox import apply_pending
-    from recovery.intake.inbox import rows_of, store
+    from recovery.intake.deliveries import rows_of, store
     from recovery.intake.sources import Delivery, SourceRules, generic
 
     with tempfile.TemporaryDirectory() as tmp:

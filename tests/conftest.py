@@ -15,9 +15,9 @@ from sqlalchemy.exc import OperationalError
 from recovery.clock import SettableClock
 from recovery.core.calendar import BusinessCalendar
 from recovery.engine.context import Context
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import connect, upgrade
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOWS = ROOT / "workflows"

@@ -9,7 +9,7 @@ import pytest
 
 from recovery.core.guards import GUARDS, REFUSALS, Compensation, Facts
 from recovery.core.machine import Applied, Refused, WorkflowMachine
-from recovery.workflows import load_file
+from recovery.workflow_files import load_file
 
 STANDARD = load_file(Path(__file__).resolve().parents[2] / "workflows" / "standard.yaml")
 MACHINE = WorkflowMachine(STANDARD)

@@ -11,7 +11,7 @@ import yaml
 
 from recovery.core.workflow import parse_workflow
 from recovery.errors import WorkflowError
-from recovery.workflows import load_dir, load_file
+from recovery.workflow_files import load_dir, load_file
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 BASE: dict[str, Any] = yaml.safe_load((WORKFLOWS / "standard.yaml").read_text())

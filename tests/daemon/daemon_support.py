@@ -16,9 +16,9 @@ from recovery.core.commands import OpenComplaint
 from recovery.engine.complaints import insert_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer, add_staff
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import connect, upgrade
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

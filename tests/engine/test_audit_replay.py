@@ -21,12 +21,12 @@ from recovery.core.guards import Compensation
 from recovery.engine import fire, open_complaint, pause, resume
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
+from recovery.engine.registry import WorkflowRegistry
 from recovery.engine.rows import load
-from recovery.engine.workflows import WorkflowRegistry
 from recovery.errors import TransitionRefused
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import audit_log
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 TRIGGERS = ["apologize", "act", "empathize", "compensate", "follow_up", "resolve", "reopen", "withdraw", "defect"]

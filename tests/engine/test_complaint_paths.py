@@ -20,7 +20,7 @@ from recovery.engine.context import Context
 from recovery.engine.queries import get_complaint
 from recovery.errors import NotFoundError, TransitionRefused
 from recovery.store.schema import compensations, follow_ups
-from recovery.workflows import load_file
+from recovery.workflow_files import load_file
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 GIFT = Compensation("gift", Decimal("0"), "a bunch of flowers")

@@ -13,10 +13,10 @@ from recovery.engine import fire, open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
 from recovery.engine.queries import get_complaint
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.errors import TransitionRefused
 from recovery.store.database import connect, upgrade
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 

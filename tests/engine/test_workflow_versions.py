@@ -18,10 +18,10 @@ from recovery.engine import fire, open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
 from recovery.engine.queries import get_complaint
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.errors import NotFoundError, TransitionRefused, WorkflowError
 from recovery.store.schema import workflow_definitions
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 STANDARD: dict[str, Any] = yaml.safe_load((Path(__file__).resolve().parents[2] / "workflows/standard.yaml").read_text())
 

@@ -14,10 +14,10 @@ from recovery.clock import SettableClock
 from recovery.config import Settings
 from recovery.core.calendar import BusinessCalendar
 from recovery.engine.context import Context
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.intake.app import create_app
 from recovery.store.database import connect, upgrade
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 

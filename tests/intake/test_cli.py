@@ -11,7 +11,7 @@ import pytest
 
 from recovery.cli.main import main
 from recovery.clock import SettableClock
-from recovery.intake.inbox import rows_of, store
+from recovery.intake.deliveries import rows_of, store
 from recovery.intake.sources import Delivery, SourceRules, generic
 from recovery.store.database import connect
 
@@ -128,7 +128,7 @@ def test_retry_applies_a_failed_event_whose_cause_is_fixed(recovery: Run, sqlite
     engine.dispose()
     recovery_code, out, _ = recovery("inbox", "retry", str(inbox_id - 1))
     assert recovery_code == 1  # the opening event is pending, not failed
-    from recovery.app import build_context
+    from recovery.bootstrap import build_context
     from recovery.config import load_settings
 
     settings = load_settings(overrides={"database": {"url": sqlite_url}, "workflows": {"dir": ROOT / "workflows"}})

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending
-from recovery.intake.inbox import rows_of, store_many
+from recovery.intake.deliveries import rows_of, store_many
 from recovery.intake.sources import Delivery, SourceRules, generic
 from recovery.store.schema import audit_log, inbox
 
@@ -27,9 +27,9 @@ import sys
 from pathlib import Path
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import connect
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 ctx = Context(db=connect(sys.argv[1]), workflows=WorkflowRegistry(load_dir(Path(sys.argv[2]))))
 while True:
     apply_pending(ctx, limit=20)

@@ -257,7 +257,7 @@ def test_a_client_that_hangs_up_while_its_delivery_is_stored_does_not_stall_the_
 ) -> None:
     import anyio
 
-    from recovery.intake.inbox import GroupCommit, rows_of
+    from recovery.intake.deliveries import GroupCommit, rows_of
     from recovery.intake.sources import Delivery, SourceRules, generic
 
     def rows(n: int) -> list[dict[str, Any]]:

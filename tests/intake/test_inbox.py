@@ -16,7 +16,7 @@ from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending, event_detail, list_events, retry
 from recovery.engine.people import add_staff
 from recovery.errors import InvalidInputError, NotFoundError
-from recovery.intake.inbox import rows_of, store
+from recovery.intake.deliveries import rows_of, store
 from recovery.intake.sources import Delivery, adapter
 from recovery.store.schema import audit_log, complaints, inbox
 

@@ -30,10 +30,10 @@ from recovery.engine import fire_batch, open_complaint
 from recovery.engine.context import Context
 from recovery.engine.flags import raise_flag
 from recovery.engine.people import add_customer, add_staff
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import flags, ledger, outbox
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 pytestmark = pytest.mark.slow
 

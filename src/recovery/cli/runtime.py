@@ -42,7 +42,7 @@ class Runtime:
     def context(self, *, check_schema: bool = True, clock_start: datetime | None = None) -> Context:
         """The engine context (connects and reads the workflow files once); ``clock_start``: see clock_start_option."""
         if self._context is None:
-            from recovery.app import build_context
+            from recovery.bootstrap import build_context
 
             clock = None
             if clock_start is not None:

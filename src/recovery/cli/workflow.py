@@ -19,7 +19,7 @@ def workflow() -> None:
 
 
 def _files(runtime: Runtime) -> dict[str, Workflow]:
-    from recovery.workflows import load_dir
+    from recovery.workflow_files import load_dir
 
     return load_dir(runtime.settings.workflows.dir)
 
@@ -50,7 +50,7 @@ def summary(w: Workflow) -> dict[str, Any]:
 @pass_runtime
 def show(runtime: Runtime, name: str, as_json: bool) -> None:
     """Show a workflow's states, deadlines and transitions."""
-    from recovery.engine.workflows import WorkflowRegistry
+    from recovery.engine.registry import WorkflowRegistry
 
     w = WorkflowRegistry(_files(runtime)).current(name)
     if as_json:
@@ -75,9 +75,9 @@ def show(runtime: Runtime, name: str, as_json: bool) -> None:
 @pass_runtime
 def validate(runtime: Runtime, path: Path) -> None:
     """Check a workflow file; with a database, also that changed rules carry a new version."""
-    from recovery.engine.workflows import WorkflowRegistry
+    from recovery.engine.registry import WorkflowRegistry
     from recovery.errors import StorageError
-    from recovery.workflows import load_file
+    from recovery.workflow_files import load_file
 
     w = load_file(path)
     try:
@@ -96,8 +96,8 @@ def validate(runtime: Runtime, path: Path) -> None:
 @pass_runtime
 def graph(runtime: Runtime, name: str, fmt: str) -> None:
     """Draw the state machine as Mermaid or Graphviz dot text."""
-    from recovery.engine.workflows import WorkflowRegistry
-    from recovery.graph import dot, mermaid
+    from recovery.diagram import dot, mermaid
+    from recovery.engine.registry import WorkflowRegistry
 
     w = WorkflowRegistry(_files(runtime)).current(name)
     click.echo(mermaid(w) if fmt == "mermaid" else dot(w))

@@ -1,6 +1,6 @@
 """Workflow definitions: plain frozen dataclasses parsed and validated from a mapping.
 
-The mapping usually comes from a YAML file (read by ``recovery.workflows``); this module
+The mapping usually comes from a YAML file (read by ``recovery.workflow_files``); this module
 never reads files. Every mistake is reported at once, with the path inside the document.
 """
 

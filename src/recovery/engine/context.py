@@ -9,7 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from recovery.clock import Clock, SystemClock
 from recovery.core.calendar import BusinessCalendar
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 
 
 @dataclass

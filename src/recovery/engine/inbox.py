@@ -1,6 +1,6 @@
 """Applying stored helpdesk events to complaints, per ticket in the events' own order.
 
-Rows of the ``inbox`` table are written by the webhook (recovery.intake.inbox). ``apply_pending``
+Rows of the ``inbox`` table are written by the webhook (recovery.intake.deliveries). ``apply_pending``
 takes the tickets with pending events, locks each ticket for its transaction (PostgreSQL:
 ``pg_try_advisory_xact_lock``, so several processes never apply one ticket's events out of
 order; SQLite: the single write lock), and applies every pending event of those tickets sorted

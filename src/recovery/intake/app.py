@@ -28,7 +28,7 @@ from starlette.routing import Route
 from recovery.config import Settings, WebhookSource
 from recovery.engine.context import Context
 from recovery.errors import ConfigError
-from recovery.intake.inbox import GroupCommit, rows_of
+from recovery.intake.deliveries import GroupCommit, rows_of
 from recovery.intake.openapi import document
 from recovery.intake.sources import Adapter, Delivery, ShapeError, SignatureError, SourceRules, adapter
 from recovery.store.schema import runtime

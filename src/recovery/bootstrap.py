@@ -5,9 +5,9 @@ from __future__ import annotations
 from recovery.clock import Clock, SystemClock
 from recovery.config import Settings
 from recovery.engine.context import Context
-from recovery.engine.workflows import WorkflowRegistry
+from recovery.engine.registry import WorkflowRegistry
 from recovery.store.database import check_current, connect
-from recovery.workflows import load_dir
+from recovery.workflow_files import load_dir
 
 
 def build_context(settings: Settings, clock: Clock | None = None, *, check_schema: bool = True) -> Context:
