@@ -8,7 +8,8 @@ RecoveryError
 ├── TransitionRefused      a trigger not allowed from the state, or a guard said no
 ├── ConflictError          someone else changed the same record first
 ├── FlagRefused            a flag, confirmation or rejection broke a rule against gaming
-└── StorageError           the database is unreachable or the schema is not current
+├── StorageError           the database is unreachable or the schema is not current
+└── ModelError             a purchase model cannot be fitted to the data, or its fit failed
 """
 
 from __future__ import annotations
@@ -56,3 +57,7 @@ class FlagRefused(RecoveryError):
 
 class StorageError(RecoveryError):
     """The database cannot be used as it is."""
+
+
+class ModelError(RecoveryError):
+    """A purchase model refused its data or its fit did not converge; the message names the model and why."""
