@@ -145,6 +145,22 @@ def test_a_calendar_that_is_never_open_says_so() -> None:
         calendar.add_business(datetime(2026, 1, 1, tzinfo=UTC), timedelta(hours=1))
 
 
+@pytest.mark.parametrize(
+    "calendar",
+    [
+        pytest.param(
+            BusinessCalendar(tz=AMS, is_holiday=holidays.country_holidays("NL").__contains__), id="dutch-holidays"
+        ),
+        pytest.param(BusinessCalendar(tz=AMS, workdays=frozenset({0})), id="mondays-only"),
+    ],
+)
+def test_the_longest_business_duration_a_workflow_may_give_is_reached(calendar: BusinessCalendar) -> None:
+    # 2600bd spans more than ten years of days: only closed days in a row may count against the calendar.
+    start = local(2026, 11, 25, 10)
+    end = calendar.add(start, Duration(2600, "bd"))
+    assert calendar.business_between(start, end) == 2600 * calendar.day_length
+
+
 # Laws. Starts span two years around both DST changes; work up to two business weeks.
 starts = st.datetimes(min_value=datetime(2026, 1, 1), max_value=datetime(2027, 12, 31), timezones=st.just(UTC))
 work = st.timedeltas(min_value=timedelta(0), max_value=timedelta(hours=80)).map(

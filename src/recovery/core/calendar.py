@@ -84,12 +84,13 @@ class BusinessCalendar:
     def _open_periods(self, local: datetime) -> Iterable[tuple[datetime, datetime]]:
         """Open periods (local aware datetimes) from the day of ``local`` on, skipping closed ones."""
         day = local.date()
-        for _ in range(3700):  # ten years of closed days means a broken calendar, not a deadline
-            if self.is_business_day(day):
-                day_start = datetime.combine(day, self.opens, self.tz)
-                day_end = datetime.combine(day, self.closes, self.tz)
-                if day_end > local:
-                    yield day_start, day_end
+        closed_in_a_row = 0  # counted in a row: a long deadline may span more than ten years of days
+        while closed_in_a_row < 3700:  # ten years of closed days means a broken calendar, not a deadline
+            if self.is_business_day(day) and (day_end := datetime.combine(day, self.closes, self.tz)) > local:
+                closed_in_a_row = 0
+                yield datetime.combine(day, self.opens, self.tz), day_end
+            else:
+                closed_in_a_row += 1
             day += timedelta(days=1)
         raise ValueError("the business calendar has no open hours in ten years")
 
