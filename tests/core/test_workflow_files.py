@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Any
 
@@ -288,3 +289,192 @@ def test_equal_rules_have_equal_checksums_whatever_the_key_order() -> None:
 def test_state_lookup_of_an_unknown_name_raises_key_error() -> None:
     with pytest.raises(KeyError):
         parse_workflow(BASE).state("nowhere")
+
+
+# Files that would validate and then crash or hang: refused while reading, each in one line naming the file.
+BOMB = """\
+name: bomb
+version: 1
+initial: a
+description:
+  a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]
+  b: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]
+  c: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]
+states: [{name: a}, {name: z, final: true}]
+transitions: [{trigger: go, source: a, dest: z}]
+"""
+
+
+def test_a_yaml_bomb_is_refused_at_its_first_alias(tmp_path: Path) -> None:
+    path = tmp_path / "bomb.yaml"
+    path.write_text(BOMB)
+    with pytest.raises(WorkflowError) as raised:
+        load_file(path)
+    assert raised.value.problems == [f"{path}: line 6: YAML aliases (*a) are not allowed in a workflow file"]
+
+
+def test_a_merge_key_is_an_alias_too(tmp_path: Path) -> None:
+    path = tmp_path / "merge.yaml"
+    path.write_text("base: &base {name: x}\nstates:\n  - <<: *base\n")
+    with pytest.raises(WorkflowError, match=r": line 3: YAML aliases \(\*base\) are not allowed"):
+        load_file(path)
+
+
+def test_deep_nesting_is_refused_without_a_recursion_error(tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("description: " + "[" * 20_000 + "\n")
+    with pytest.raises(WorkflowError, match=rf"^{path}: line 1: nested more than 32 levels deep$"):
+        load_file(path)
+
+
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        pytest.param("final_response", lambda d: d.update(final_response="99999999999d"), id="final-response"),
+        pytest.param("pause.max", lambda d: d["pause"].update(max="999999999999w"), id="pause-cap"),
+        pytest.param("follow_up_after", lambda d: d.update(follow_up_after="3651d"), id="follow-up"),
+        pytest.param("states[0].sla", lambda d: d["states"][0].update(sla="20801bh"), id="state-sla"),
+        pytest.param("escalation[1].overdue_by", lambda d: d["escalation"][1].update(overdue_by="2601bd"), id="esc"),
+    ],
+)
+def test_a_duration_longer_than_ten_years_names_its_field(tmp_path: Path, where: str, change: Any) -> None:
+    path, problem = mistake(tmp_path, change)
+    assert problem.startswith(f"{path}: {where}: duration '"), problem
+    assert problem.endswith("is too long: at most 10 years (3650d, 521w; in business time 2600bd or 20800bh)")
+
+
+def test_an_sla_scaled_by_a_severity_must_stay_within_ten_years(tmp_path: Path) -> None:
+    def change(d: dict[str, Any]) -> None:
+        d["states"][2]["sla"] = "2000bd"  # allowed alone; the 'low' severity doubles it
+
+    path, problem = mistake(tmp_path, change)
+    assert problem.startswith(f"{path}: states[2].sla: duration 2000bd scaled by severity 'low' (x2) is too long")
+
+
+@pytest.mark.parametrize(
+    ("where", "severity"),
+    [("severity.low", float("nan")), ("severity.low", float("inf"))],
+    ids=["nan", "infinity"],
+)
+def test_a_multiplier_that_is_not_a_finite_number_is_refused(tmp_path: Path, where: str, severity: float) -> None:
+    path, problem = mistake(tmp_path, lambda d: d["severity"].update(low=severity))
+    assert problem == f"{path}: {where}: expected a finite number, got {severity}"
+
+
+def test_too_many_states(tmp_path: Path) -> None:
+    document = copy.deepcopy(BASE)
+    document["states"] += [{"name": f"extra{i}"} for i in range(100)]
+    path, problems = problems_of(tmp_path, document)
+    assert problems == [f"{path}: states: {len(document['states'])} entries; at most 100 are allowed"]
+
+
+def test_too_many_transitions(tmp_path: Path) -> None:
+    document = copy.deepcopy(BASE)
+    document["transitions"] += [{"trigger": f"t{i}", "source": "*", "dest": "lost"} for i in range(200)]
+    path, problems = problems_of(tmp_path, document)
+    assert problems == [f"{path}: transitions: {len(document['transitions'])} entries; at most 200 are allowed"]
+
+
+@pytest.mark.parametrize(
+    ("where", "change"),
+    [
+        pytest.param("version", lambda d: d.update(version=99999999999999999999999), id="version"),
+        pytest.param("escalation[2].level", lambda d: d["escalation"][2].update(level=10**12), id="level"),
+    ],
+)
+def test_numbers_stored_in_integer_columns_are_bounded(tmp_path: Path, where: str, change: Any) -> None:
+    path, problem = mistake(tmp_path, change)
+    assert problem.startswith(f"{path}: {where}: at most 1,000,000, got "), problem
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param(
+            "description: 2024-01-01\n", "description: expected text, a number, a list or a mapping, got a date"
+        ),
+        pytest.param("description: {1: a, b: c}\n", "description: keys must be text, got 1"),
+        pytest.param("description: !!binary aGVsbG8=\n", "description: expected text, a number, a list or a mapping"),
+    ],
+    ids=["date", "number-as-key", "binary"],
+)
+def test_what_the_stored_json_definition_cannot_hold_is_refused(tmp_path: Path, text: str, problem: str) -> None:
+    path = tmp_path / "odd.yaml"
+    path.write_text(yaml.safe_dump({k: v for k, v in BASE.items() if k != "description"}) + text)
+    with pytest.raises(WorkflowError) as raised:
+        load_file(path)
+    assert raised.value.problems[0].startswith(f"{path}: {problem}"), raised.value.problems
+
+
+def test_dev_zero_is_refused_without_reading_it() -> None:
+    with pytest.raises(WorkflowError) as raised:
+        load_file(Path("/dev/zero"))
+    assert raised.value.problems == ["/dev/zero: not a regular file (a workflow cannot be a directory, device or pipe)"]
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory"])
+def test_a_fifo_or_a_directory_is_refused_without_waiting(tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "odd.yaml"
+    if kind == "fifo":
+        os.mkfifo(path)  # opened without O_NONBLOCK, this would wait for a writer forever
+    else:
+        path.mkdir()
+    with pytest.raises(WorkflowError) as raised:
+        load_file(path)
+    assert raised.value.problems == [f"{path}: not a regular file (a workflow cannot be a directory, device or pipe)"]
+
+
+def test_load_dir_reports_a_directory_named_like_a_workflow(tmp_path: Path) -> None:
+    (tmp_path / "odd.yaml").mkdir()
+    write(tmp_path, BASE, "standard.yaml")
+    with pytest.raises(WorkflowError, match=r"odd\.yaml: not a regular file"):
+        load_dir(tmp_path)
+
+
+def test_a_file_that_is_not_utf8_names_its_line(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("name: standard\ndescription: Caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(WorkflowError) as raised:
+        load_file(path)
+    assert raised.value.problems == [f"{path}: line 2: not UTF-8 text; save the file as UTF-8"]
+
+
+def test_an_oversized_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "big.yaml"
+    path.write_text(yaml.safe_dump(BASE) + "# padding\n" * 30_000)
+    with pytest.raises(WorkflowError) as raised:
+        load_file(path)
+    assert raised.value.problems == [f"{path}: larger than 256 KiB; a workflow file is a few KiB"]
+
+
+def test_a_file_just_under_the_size_limit_is_read(tmp_path: Path) -> None:
+    path = tmp_path / "padded.yaml"
+    text = yaml.safe_dump(BASE)
+    path.write_text(text + "#" * (256 * 1024 - len(text.encode()) - 1) + "\n")
+    assert load_file(path).name == "standard"
+
+
+# The cache: a definition is parsed once per content, whatever the path; a changed file is parsed again.
+def test_loading_the_same_file_again_returns_the_same_definition(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE, "standard.yaml")
+    first = load_file(path)
+    assert load_file(path) is first
+    assert load_file(write(tmp_path, BASE, "copy.yaml")) is first
+
+
+def test_a_changed_file_is_read_again(tmp_path: Path) -> None:
+    path = write(tmp_path, BASE, "standard.yaml")
+    first = load_file(path)
+    write(tmp_path, {**BASE, "satisfaction_threshold": 5}, "standard.yaml")
+    second = load_file(path)
+    assert (first.satisfaction_threshold, second.satisfaction_threshold) == (4, 5)
+
+
+def test_a_broken_file_is_never_cached(tmp_path: Path) -> None:
+    path = write(tmp_path, {**BASE, "warn_at": 3}, "standard.yaml")
+    with pytest.raises(WorkflowError):
+        load_file(path)
+    with pytest.raises(WorkflowError):
+        load_file(path)
+    write(tmp_path, BASE, "standard.yaml")
+    assert load_file(path).warn_at == 0.75
