@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from recovery.cli.params import COMPLAINT_ID, CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def complaint() -> None:
 
 
 @complaint.command("open")
-@click.option("--customer", "customer_ref", required=True, help="Customer id or email.")
+@click.option("--customer", "customer_ref", type=CUSTOMER, required=True, help="Customer id or email.")
 @click.option("--summary", required=True, help="What went wrong, in the customer's words.")
 @click.option("--severity", type=click.Choice(["low", "normal", "high", "critical"]), default="normal")
 @click.option("--channel", type=click.Choice(["phone", "email", "web", "store", "helpdesk"]), default="email")
@@ -54,8 +55,8 @@ def open_(
 @complaint.command("list")
 @click.option("--state", help="Only complaints in this state.")
 @click.option("--overdue", is_flag=True, help="Only complaints past a deadline.")
-@click.option("--customer", "customer_ref", help="Only this customer's (id or email).")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--customer", "customer_ref", type=CUSTOMER, help="Only this customer's (id or email).")
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
 def list_(
@@ -75,7 +76,7 @@ def list_(
 
 
 @complaint.command("show")
-@click.argument("complaint_id", type=int)
+@click.argument("complaint_id", type=COMPLAINT_ID)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
@@ -93,7 +94,7 @@ def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
 
 
 @complaint.command("fire")
-@click.argument("complaint_id", type=int)
+@click.argument("complaint_id", type=COMPLAINT_ID)
 @click.argument("trigger")
 @click.option("--by", "actor", help="Staff id of who did it.")
 @click.option("--note", default="", help="A note for the history.")
@@ -145,7 +146,7 @@ def parse_compensation(text: str, note: str = "") -> Compensation:
 
 
 @complaint.command("pause")
-@click.argument("complaint_id", type=int)
+@click.argument("complaint_id", type=COMPLAINT_ID)
 @click.option("--reason", help="waiting_on_customer, third_party or other (the workflow may name others).")
 @click.option("--by", "actor", help="Staff id.")
 @click.option("--note", default="", help="A note for the history.")
@@ -160,7 +161,7 @@ def pause(runtime: Runtime, complaint_id: int, reason: str | None, actor: str | 
 
 
 @complaint.command("resume")
-@click.argument("complaint_id", type=int)
+@click.argument("complaint_id", type=COMPLAINT_ID)
 @click.option("--by", "actor", help="Staff id.")
 @click.option("--note", default="", help="A note for the history.")
 @pass_runtime
@@ -175,7 +176,7 @@ def resume(runtime: Runtime, complaint_id: int, actor: str | None, note: str) ->
 
 
 @complaint.command("history")
-@click.argument("complaint_id", type=int)
+@click.argument("complaint_id", type=COMPLAINT_ID)
 @json_option
 @pass_runtime
 def history(runtime: Runtime, complaint_id: int, as_json: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
 
 
@@ -32,7 +33,7 @@ def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
 
 
 @customer.command("list")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
 def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
@@ -44,7 +45,7 @@ def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
 
 
 @customer.command("show")
-@click.argument("ref")
+@click.argument("ref", type=CUSTOMER)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, ref: str, as_json: bool) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from recovery.cli.params import CUSTOMER, CUSTOMER_ID, FLAG_ID, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_rows
 
 SIGNALS = ["price", "quality", "responsiveness", "promise", "complaint", "other"]
@@ -16,7 +17,7 @@ def flag() -> None:
 
 
 @flag.command("add")
-@click.argument("customer_ref", metavar="CUSTOMER")
+@click.argument("customer_ref", metavar="CUSTOMER", type=CUSTOMER)
 @click.option("--by", "staff_id", required=True, help="Staff id of who saw the unhappy customer.")
 @click.option("--reason", required=True, help="What they saw.")
 @click.option("--signal", type=click.Choice(SIGNALS), default="other", show_default=True, help="Kind of unhappiness.")
@@ -39,8 +40,8 @@ def add(runtime: Runtime, customer_ref: str, staff_id: str, reason: str, signal:
 @flag.command("list")
 @click.option("--status", type=click.Choice(["open", "confirmed", "rejected"]), help="Only flags in this status.")
 @click.option("--by", "staff_id", help="Only flags raised by this staff member.")
-@click.option("--customer", "customer_id", type=int, help="Only flags on this customer id.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--customer", "customer_id", type=CUSTOMER_ID, help="Only flags on this customer id.")
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
 def list_(
@@ -54,7 +55,7 @@ def list_(
 
 
 @flag.command("confirm")
-@click.argument("flag_id", type=int)
+@click.argument("flag_id", type=FLAG_ID)
 @click.option("--by", "staff_id", required=True, help="Staff id of the lead or manager who confirms.")
 @pass_runtime
 def confirm(runtime: Runtime, flag_id: int, staff_id: str) -> None:
@@ -68,7 +69,7 @@ def confirm(runtime: Runtime, flag_id: int, staff_id: str) -> None:
 
 
 @flag.command("reject")
-@click.argument("flag_id", type=int)
+@click.argument("flag_id", type=FLAG_ID)
 @click.option("--by", "staff_id", required=True, help="Staff id of the lead or manager who rejects.")
 @pass_runtime
 def reject(runtime: Runtime, flag_id: int, staff_id: str) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from recovery.cli.params import INBOX_ID, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
 
 
@@ -14,7 +15,7 @@ def inbox() -> None:
 
 @inbox.command("list")
 @click.option("--failed", is_flag=True, help="Only failed and dead-lettered events.")
-@click.option("--limit", default=100, show_default=True, type=click.IntRange(1))
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
 def list_(runtime: Runtime, failed: bool, limit: int, as_json: bool) -> None:
@@ -30,7 +31,7 @@ def list_(runtime: Runtime, failed: bool, limit: int, as_json: bool) -> None:
 
 
 @inbox.command("show")
-@click.argument("inbox_id", type=int)
+@click.argument("inbox_id", type=INBOX_ID)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
@@ -50,7 +51,7 @@ def show(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
 
 
 @inbox.command("retry")
-@click.argument("inbox_id", type=int)
+@click.argument("inbox_id", type=INBOX_ID)
 @pass_runtime
 def retry(runtime: Runtime, inbox_id: int) -> None:
     """Apply a failed or dead-lettered event again, once its cause is fixed."""

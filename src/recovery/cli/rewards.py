@@ -7,6 +7,7 @@ from datetime import datetime
 
 import click
 
+from recovery.cli.params import BATCH
 from recovery.cli.runtime import (
     Runtime,
     clock_start_option,
@@ -27,9 +28,7 @@ def rewards() -> None:
 
 
 @rewards.command("run")
-@click.option(
-    "--batch", "batch_size", default=2000, show_default=True, type=click.IntRange(1), help="Flags per commit."
-)
+@click.option("--batch", "batch_size", default=2000, show_default=True, type=BATCH, help="Flags per commit.")
 @click.option(
     "--pause", type=click.FloatRange(0), default=0.0, help="Seconds to wait between commits, to spare a busy database."
 )

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from recovery.cli.params import BATCH
 from recovery.cli.runtime import Runtime, clock_start_option, json_option, pass_runtime, print_json, print_table
 
 if TYPE_CHECKING:
@@ -20,7 +21,7 @@ def sla() -> None:
 
 @sla.command("scan")
 @click.option("--dry-run", is_flag=True, help="List what would be done and change nothing.")
-@click.option("--batch", type=click.IntRange(min=1), help="Complaints per transaction (default: daemon.batch).")
+@click.option("--batch", type=BATCH, help="Complaints per transaction (default: daemon.batch).")
 @json_option
 @clock_start_option
 @pass_runtime
