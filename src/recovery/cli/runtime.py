@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
-from recovery.errors import ConflictError, NotFoundError, RecoveryError, TransitionRefused
+from recovery.errors import ConflictError, NotFoundError, RecoveryError, StorageError, TransitionRefused
 
 if TYPE_CHECKING:
     from recovery.config import Settings
@@ -56,8 +57,38 @@ class Runtime:
                 current.find_root().call_on_close(self._context.db.dispose)
         return self._context
 
+    def database_problem(self, exc: BaseException) -> StorageError | None:
+        """A one-line StorageError naming the database when ``exc`` says it cannot be opened or written, else None."""
+        # Imported only on a failure: importing SQLAlchemy would slow every command down.
+        from sqlalchemy.exc import DatabaseError, OperationalError
 
-pass_runtime = click.make_pass_decorator(Runtime)
+        from recovery.store.database import describe
+
+        # Exactly DatabaseError is SQLite's "file is not a database"; its subclasses (IntegrityError, …)
+        # are races or bugs and keep their traceback.
+        if not isinstance(exc, OperationalError) and type(exc) is not DatabaseError:
+            return None
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig is not None else type(exc).__name__
+        return StorageError(f"cannot use the database {describe(self.settings.database.url)}: {reason}")
+
+
+_pass_runtime = click.make_pass_decorator(Runtime)
+
+
+def pass_runtime(function: F) -> F:
+    """Pass the Runtime as the first argument; a database that cannot be opened or written fails in one line."""
+
+    @functools.wraps(function)
+    def with_database_errors(runtime: Runtime, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return function(runtime, *args, **kwargs)
+        except Exception as exc:
+            problem = runtime.database_problem(exc)
+            if problem is None:
+                raise
+            raise problem from exc
+
+    return cast(F, _pass_runtime(with_database_errors))
 
 
 def clock_start_option(function: F) -> F:

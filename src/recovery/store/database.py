@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
@@ -25,12 +25,31 @@ def connect(url: str, *, pool: bool = True) -> Engine:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"database.url: not a database URL: {url!r}") from exc
-    if parsed.get_backend_name() == "sqlite":
-        return _sqlite(url, parsed.database)
-    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
-    return create_engine(parsed, **kwargs)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            return _sqlite(url, parsed.database)
+        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+            parsed = parsed.set(drivername="postgresql+psycopg")
+        kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
+        return create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ImportError) as exc:  # an unknown scheme, or a driver that is not installed
+        raise ConfigError(
+            f"database.url: {describe(url)}: no driver for {parsed.drivername!r}; "
+            "use sqlite:///PATH or postgresql+psycopg://USER@HOST/NAME"
+        ) from exc
+    except OSError as exc:  # the SQLite file's directory cannot be made
+        raise StorageError(f"cannot create the directory of the database {describe(url)}: {exc.strerror}") from exc
+
+
+def describe(url: str | URL) -> str:
+    """The database in messages: an SQLite file by its path, anything else by its URL without the password."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return repr(str(url))
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        return parsed.database
+    return parsed.render_as_string(hide_password=True)
 
 
 def _sqlite(url: str, database: str | None) -> Engine:
@@ -75,7 +94,7 @@ def check_current(engine: Engine) -> None:
                 raise StorageError("the database has no schema yet: run `recovery init`")
             current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except OperationalError as exc:
-        raise StorageError(f"cannot open the database: {exc.orig}") from exc
+        raise StorageError(f"cannot open the database {describe(engine.url)}: {exc.orig}") from exc
     if current != HEAD:
         raise StorageError(f"the database schema is at {current}, this version needs {HEAD}: run `recovery init`")
 
