@@ -119,7 +119,10 @@ def test_an_sqlite_file_whose_directory_cannot_be_made(bare: Recovery, error_lin
     assert error_line(result) == f"error: cannot create the directory of the database {path}: File exists"
 
 
-def test_an_sqlite_file_that_cannot_be_written(recovery: Recovery, error_line: ErrorLine, sqlite_url: str) -> None:
+def test_an_sqlite_file_that_cannot_be_written(
+    recovery: Recovery, error_line: ErrorLine, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # connect() makes the "directory" of "file:…" relative to here
     path = sqlite_url.removeprefix("sqlite:///")
     read_only = f"sqlite:///file:{path}?mode=ro&uri=true"  # refused writes, as a read-only file would be
     assert recovery("customer", "list", database_url=read_only).code == 0  # reading still works
