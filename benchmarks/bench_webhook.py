@@ -214,7 +214,9 @@ def inbox_benchmark(count: int) -> None:
     """apply_pending on stored events vs the same walk straight through the engine."""
     from recovery.engine.inbox import apply_pending
     from recovery.intake.deliveries import rows_of, store
-    from recovery.intake.sources import Delivery, SourceRules, generic
+    from recovery.intake.delivery import Delivery
+    from recovery.intake.rules import SourceRules
+    from recovery.intake.sources import generic
 
     with tempfile.TemporaryDirectory() as tmp:
         ctx = context(f"sqlite:///{tmp}/inbox.db")

@@ -109,9 +109,12 @@ class DaemonSettings(_Section):
         return value
 
 
+SourceKind = Literal["zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic"]
+
+
 class WebhookSource(_Section):
     name: str = Field(pattern=r"^[a-z0-9_-]+$")
-    kind: Literal["zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic"]
+    kind: SourceKind
     secret_env: str | None = None
     unsigned: bool = False
     options: dict[str, Any] = {}

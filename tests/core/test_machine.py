@@ -16,17 +16,17 @@ MACHINE = WorkflowMachine(STANDARD)
 
 
 def test_a_trigger_moves_a_stored_state() -> None:
-    assert MACHINE.fire("acting", "empathize", Facts()) == Applied("acting", "empathized")
+    assert MACHINE.fire("acting", "empathize", Facts()) == Applied("acting", "empathized", "empathy")
 
 
 def test_firing_is_pure_and_repeatable() -> None:
     assert MACHINE.fire("received", "apologize", Facts()) == MACHINE.fire("received", "apologize", Facts())
-    assert MACHINE.fire("apologized", "act", Facts()) == Applied("apologized", "acting")
+    assert MACHINE.fire("apologized", "act", Facts()) == Applied("apologized", "acting", "action")
 
 
 def test_star_sources_reach_every_open_state() -> None:
     for state in ("received", "compensated", "following_up"):
-        assert MACHINE.fire(state, "defect", Facts()) == Applied(state, "lost")
+        assert MACHINE.fire(state, "defect", Facts()) == Applied(state, "lost", "defection")
 
 
 def test_a_trigger_not_allowed_lists_what_is() -> None:
@@ -47,7 +47,8 @@ def test_a_failed_guard_names_itself() -> None:
 
 def test_the_answer_follows_the_facts_not_an_earlier_answer() -> None:
     assert isinstance(MACHINE.fire("following_up", "resolve", Facts(last_score=3)), Refused)
-    assert MACHINE.fire("following_up", "resolve", Facts(last_score=4)) == Applied("following_up", "resolved")
+    resolved = Applied("following_up", "resolved", "resolution")
+    assert MACHINE.fire("following_up", "resolve", Facts(last_score=4)) == resolved
     assert isinstance(MACHINE.fire("following_up", "resolve", Facts(last_score=3)), Refused)
 
 

@@ -22,8 +22,8 @@ from recovery.engine import fire, open_complaint, pause, resume
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
 from recovery.engine.registry import WorkflowRegistry
-from recovery.engine.rows import load
 from recovery.errors import TransitionRefused
+from recovery.store.complaints import load
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import audit_log
 from recovery.workflow_files import load_dir
@@ -111,14 +111,14 @@ def test_replaying_the_audit_log_reproduces_the_stored_state(
     attempts = data.draw(st.integers(min_value=0, max_value=30))
     for _ in range(attempts):
         with engine_ctx.read() as connection:
-            state = load(connection, complaint_id)["state"]
+            state = load(connection, complaint_id).state
         clock.advance(data.draw(waits))
         apply(engine_ctx, complaint_id, draw_step(data, workflow.triggers_from(state)))
     with engine_ctx.read() as connection:
-        row = load(connection, complaint_id)
+        stored = load(connection, complaint_id)
         query = select(audit_log).where(audit_log.c.complaint_id == complaint_id).order_by(audit_log.c.id)
         entries = [dict(r) for r in connection.execute(query).mappings()]
     assert len(entries) == attempts + 1  # every attempt left exactly one row
-    assert replay(entries) == (row["state"], row["reopen_count"])
-    assert (row["closed_at"] is not None) == workflow.is_final(row["state"])
-    event(row["state"])
+    assert replay(entries) == (stored.state, stored.reopen_count)
+    assert (stored.closed_at is not None) == workflow.is_final(stored.state)
+    event(stored.state)

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from recovery.core.commands import FireTrigger
+from recovery.core.complaint import Complaint
 from recovery.core.guards import Compensation
 from recovery.core.machine import Applied, Refused
 from recovery.core.workflow import Workflow
@@ -41,12 +42,12 @@ PATH_TO = {
     "following_up": HAPPY[:5],
 }
 
-Fire = Callable[..., dict[str, Any]]
+Fire = Callable[..., Complaint]
 
 
 @pytest.fixture
 def fire_on(ctx: Context) -> Fire:
-    def go(complaint_id: int, trigger: str, **fields: Any) -> dict[str, Any]:
+    def go(complaint_id: int, trigger: str, **fields: Any) -> Complaint:
         return fire(ctx, FireTrigger(complaint_id, trigger, actor="bob", **{**FIELDS.get(trigger, {}), **fields}))
 
     return go
@@ -104,7 +105,7 @@ def test_reopen_loop_goes_back_to_acting_and_counts(ctx: Context, open_one: Call
     walk(fire_on, complaint_id, HAPPY[:4])
     fire_on(complaint_id, "follow_up", score=2, comment="still broken")
     row = fire_on(complaint_id, "reopen")
-    assert (row["state"], row["reopen_count"]) == ("acting", 1)
+    assert (row.state, row.reopen_count) == ("acting", 1)
 
 
 def test_second_pass_after_reopen_resolves(ctx: Context, open_one: Callable[..., int], fire_on: Fire) -> None:
@@ -115,7 +116,7 @@ def test_second_pass_after_reopen_resolves(ctx: Context, open_one: Callable[...,
     walk(fire_on, complaint_id, ["empathize", "compensate"])
     fire_on(complaint_id, "follow_up", score=4)
     row = fire_on(complaint_id, "resolve")
-    assert (row["state"], row["reopen_count"], row["last_score"]) == ("resolved", 1, 4)
+    assert (row.state, row.reopen_count, row.last_score) == ("resolved", 1, 4)
 
 
 def test_two_reopens_count_two(ctx: Context, open_one: Callable[..., int], fire_on: Fire) -> None:
@@ -133,15 +134,15 @@ def test_withdraw_from_every_open_state(ctx: Context, open_one: Callable[..., in
     complaint_id = open_one()
     walk(fire_on, complaint_id, PATH_TO[state])
     row = fire_on(complaint_id, "withdraw", reason="customer moved abroad")
-    assert row["state"] == "withdrawn"
-    assert row["closed_at"] is not None
+    assert row.state == "withdrawn"
+    assert row.closed_at is not None
 
 
 @pytest.mark.parametrize("state", list(PATH_TO))
 def test_defect_from_every_open_state(ctx: Context, open_one: Callable[..., int], fire_on: Fire, state: str) -> None:
     complaint_id = open_one()
     walk(fire_on, complaint_id, PATH_TO[state])
-    assert fire_on(complaint_id, "defect", note="went to a competitor")["state"] == "lost"
+    assert fire_on(complaint_id, "defect", note="went to a competitor").state == "lost"
 
 
 @pytest.mark.parametrize("final", ["resolved", "withdrawn", "lost"])
@@ -201,9 +202,9 @@ def test_a_batch_applies_in_order_and_returns_refusals(
             FireTrigger(second, "apologize"),
         ],
     )
-    assert outcomes[:2] == [Applied("received", "apologized"), Applied("apologized", "acting")]
+    assert outcomes[:2] == [Applied("received", "apologized", "apology"), Applied("apologized", "acting", "action")]
     assert isinstance(outcomes[2], Refused)
-    assert outcomes[3] == Applied("received", "apologized")
+    assert outcomes[3] == Applied("received", "apologized", "apology")
     assert (get_complaint(ctx, first)["state"], get_complaint(ctx, second)["state"]) == ("acting", "apologized")
     assert [r["outcome"] for r in audit_of(second)] == ["applied", "refused", "applied"]
 

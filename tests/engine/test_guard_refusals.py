@@ -143,7 +143,7 @@ def test_a_compensation_of_zero_is_accepted(ctx: Context, open_one: Callable[...
     complaint_id = open_one()
     reach(ctx, complaint_id, BEFORE["empathized"])
     row = fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation(kind, Decimal("0"))))
-    assert row["state"] == "compensated"
+    assert row.state == "compensated"
 
 
 def test_a_stale_expected_version_is_a_conflict(
@@ -159,7 +159,7 @@ def test_a_stale_expected_version_is_a_conflict(
 
 def test_the_current_expected_version_is_applied(ctx: Context, open_one: Callable[..., int]) -> None:
     complaint_id = open_one()
-    assert fire(ctx, FireTrigger(complaint_id, "apologize", expected_version=1))["version"] == 2
+    assert fire(ctx, FireTrigger(complaint_id, "apologize", expected_version=1)).version == 2
 
 
 @pytest.mark.parametrize("use_case", ["fire", "pause", "resume"])

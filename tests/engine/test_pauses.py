@@ -16,8 +16,8 @@ from recovery.core.commands import FireTrigger, PauseComplaint, ResumeComplaint
 from recovery.engine import fire, pause, resume
 from recovery.engine.context import Context
 from recovery.engine.queries import get_complaint, list_complaints
-from recovery.engine.rows import load
 from recovery.errors import TransitionRefused
+from recovery.store.complaints import MUTABLE, load, values_of
 
 AMS = ZoneInfo("Europe/Amsterdam")
 WEDNESDAY_15 = datetime(2026, 11, 25, 15, tzinfo=AMS)
@@ -25,8 +25,9 @@ THURSDAY_11 = datetime(2026, 11, 26, 11, tzinfo=AMS)
 
 
 def stored(ctx: Context, complaint_id: int) -> dict[str, Any]:
+    """The complaint's changeable columns as stored."""
     with ctx.read() as connection:
-        return load(connection, complaint_id)
+        return values_of(load(connection, complaint_id), MUTABLE)
 
 
 @pytest.fixture

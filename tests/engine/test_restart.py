@@ -55,7 +55,7 @@ def test_a_new_process_continues_from_the_stored_state(
     second = start(db_url, clock, calendar)
     try:
         row = fire(second, FireTrigger(acting_complaint, "empathize"))
-        assert (row["state"], row["version"]) == ("empathized", 4)
+        assert (row.state, row.version) == ("empathized", 4)
     finally:
         second.db.dispose()
 

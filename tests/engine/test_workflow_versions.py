@@ -75,7 +75,7 @@ def test_an_old_complaint_keeps_its_version_number(v1: Context, v2: Context, cus
 def test_an_old_complaint_follows_the_old_threshold(v1: Context, v2: Context, customer: int) -> None:
     old = open_complaint(v1, OpenComplaint(customer, "opened under v1"))
     to_following_up(v2, old, score=4)
-    assert fire(v2, FireTrigger(old, "resolve"))["state"] == "resolved"
+    assert fire(v2, FireTrigger(old, "resolve")).state == "resolved"
 
 
 def test_a_new_complaint_follows_the_new_threshold(v1: Context, v2: Context, customer: int) -> None:

@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from starlette.applications import Starlette
 
 from intake.helpers import KINDS, SECRET, AppClient, settings_for, source
+from recovery.bootstrap import configure
 from recovery.clock import SettableClock
 from recovery.config import Settings
 from recovery.core.calendar import BusinessCalendar
@@ -37,7 +38,7 @@ def settings() -> Settings:
 @pytest.fixture
 def app_ctx(ctx: Context, settings: Settings) -> Context:
     """The engine context carrying these settings (the inbox reads the reorder window from it)."""
-    ctx.options["settings"] = settings
+    configure(ctx, settings)
     return ctx
 
 

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import ShapeError
 from recovery.intake.events import (
     ComplaintOpened,
     CustomerFlagged,
@@ -18,9 +20,12 @@ from recovery.intake.events import (
     SatisfactionRated,
     TriggerFired,
 )
-from recovery.intake.sources import Delivery, ShapeError, SourceRules, adapter
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import adapter
+from recovery.workflow_files import load_file
 
 CONFIG = Path(__file__).resolve().parents[2] / "config" / "helpdesk"
+STANDARD = load_file(Path(__file__).resolve().parents[2] / "workflows" / "standard.yaml")
 RECEIVED = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 RULES = SourceRules()
 
@@ -33,8 +38,11 @@ def parse(kind: str, payload: Any, rules: SourceRules = RULES, **headers: str) -
 
 
 def kinds(events: list[IntakeEvent]) -> list[str]:
-    """Event types with the trigger named, for short assertions."""
-    return [f"trigger:{e.trigger}" if isinstance(e, TriggerFired) else e.type for e in events]
+    """Event types with the trigger (or the step's role) named, for short assertions."""
+    return [
+        (f"trigger:{e.trigger}" if e.trigger else f"role:{e.role}") if isinstance(e, TriggerFired) else e.type
+        for e in events
+    ]
 
 
 def render(template: str, values: dict[str, str]) -> Any:
@@ -60,7 +68,7 @@ ZENDESK_VALUES = {
 def test_zendesk_recommended_body_for_a_complaint_ticket_opens_it_and_fires_the_tagged_step() -> None:
     events = parse("zendesk", render("zendesk-webhook-body.json", ZENDESK_VALUES))
 
-    assert kinds(events) == ["complaint.opened", "trigger:apologize"]
+    assert kinds(events) == ["complaint.opened", "role:apology"]
     opened = events[0]
     assert isinstance(opened, ComplaintOpened)
     assert (opened.ticket, opened.summary, opened.customer.email) == (
@@ -103,7 +111,7 @@ def test_zendesk_ticket_of_a_configured_type_opens_a_complaint_without_the_tag()
 
 
 def test_zendesk_status_rule_maps_solved_to_a_trigger() -> None:
-    rules = SourceRules.from_options({"status_triggers": {"solved": "withdraw"}})
+    rules = SourceRules.from_options({"status_triggers": {"solved": "withdraw"}}).bind(STANDARD)
     values = ZENDESK_VALUES | {"ticket.tags": "", "ticket.status": "Solved"}
     (event,) = parse("zendesk", render("zendesk-webhook-body.json", values), rules)
     assert isinstance(event, TriggerFired)
@@ -128,7 +136,7 @@ def test_freshdesk_recommended_body_maps_status_codes_and_tags() -> None:
     rules = SourceRules.from_options({"status_triggers": {"resolved": "follow_up"}})
     events = parse("freshdesk", render("freshdesk-webhook-body.json", values), rules)
 
-    assert kinds(events) == ["complaint.opened", "trigger:compensate", "trigger:follow_up"]
+    assert kinds(events) == ["complaint.opened", "role:compensation", "role:follow_up"]
     compensate = events[1]
     assert isinstance(compensate, TriggerFired)
     assert compensate.compensation == {"kind": "gesture", "value": "0", "description": "recorded from the helpdesk"}
@@ -180,7 +188,7 @@ def test_helpscout_conversation_tags_map_to_triggers_and_ratings_to_scores() -> 
     (rated,) = parse("helpscout", rating, x_helpscout_event="satisfaction.ratings")
 
     assert isinstance(fired, TriggerFired)
-    assert (fired.trigger, fired.ticket, fired.actor) == ("act", "10", "agent@example.com")
+    assert (fired.role, fired.ticket, fired.actor) == ("action", "10", "agent@example.com")
     assert isinstance(rated, SatisfactionRated)
     assert (rated.ticket, rated.score, rated.comment) == ("10", 5, "quick!")
 

@@ -12,7 +12,9 @@ import pytest
 from recovery.cli.main import main
 from recovery.clock import SettableClock
 from recovery.intake.deliveries import rows_of, store
-from recovery.intake.sources import Delivery, SourceRules, generic
+from recovery.intake.delivery import Delivery
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import generic
 from recovery.store.database import connect
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -18,7 +18,9 @@ from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending
 from recovery.intake.deliveries import rows_of, store_many
-from recovery.intake.sources import Delivery, SourceRules, generic
+from recovery.intake.delivery import Delivery
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import generic
 from recovery.store.schema import audit_log, inbox
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from intake.helpers import settings_for, source
 from intake.server import serve
+from recovery.bootstrap import configure
 from recovery.config import WebhookSource
 from recovery.engine.context import Context
 from recovery.intake.app import create_app
@@ -24,7 +25,7 @@ def test_generated_requests_never_get_a_server_error_and_every_answer_matches_th
     settings = settings_for(
         source("generic"), source("zendesk"), WebhookSource(name="open", kind="generic", unsigned=True)
     )
-    sqlite_ctx.options["settings"] = settings
+    configure(sqlite_ctx, settings)
     with serve(create_app(sqlite_ctx, settings)) as base_url:
         schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
         operations = [result.ok() for result in schema.get_all_operations()]

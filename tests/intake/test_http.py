@@ -258,7 +258,9 @@ def test_a_client_that_hangs_up_while_its_delivery_is_stored_does_not_stall_the_
     import anyio
 
     from recovery.intake.deliveries import GroupCommit, rows_of
-    from recovery.intake.sources import Delivery, SourceRules, generic
+    from recovery.intake.delivery import Delivery
+    from recovery.intake.rules import SourceRules
+    from recovery.intake.sources import generic
 
     def rows(n: int) -> list[dict[str, Any]]:
         body = {**EVENT, "id": f"evt_{n}"}

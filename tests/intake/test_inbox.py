@@ -11,13 +11,16 @@ import pytest
 from sqlalchemy import select
 
 from intake.helpers import settings_for, source
+from recovery.bootstrap import configure
 from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending, event_detail, list_events, retry
 from recovery.engine.people import add_staff
 from recovery.errors import InvalidInputError, NotFoundError
 from recovery.intake.deliveries import rows_of, store
-from recovery.intake.sources import Delivery, adapter
+from recovery.intake.delivery import Delivery
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import adapter
 from recovery.store.schema import audit_log, complaints, inbox
 
 WALK = ["apologize", "act", "empathize"]
@@ -27,8 +30,7 @@ def deliver(ctx: Context, body: dict[str, Any], name: str = "generic", kind: str
     """Store one delivery as the webhook would (parse, then INSERT); return its inbox id."""
     raw = json.dumps(body).encode()
     now = ctx.clock.now()
-    rules = ctx.options["rules"]
-    events = adapter(kind).parse(body, rules, Delivery.of(headers, raw, now))
+    events = adapter(kind).parse(body, SourceRules(), Delivery.of(headers, raw, now))
     return store(ctx.db, rows_of(name, events, now, "ignored")).inbox_id
 
 
@@ -64,12 +66,8 @@ def state(ctx: Context, ticket: str = "T-1") -> str:
 
 @pytest.fixture
 def inbox_ctx(ctx: Context) -> Context:
-    """The engine context with a 10-minute reorder window and default source rules."""
-    from recovery.intake.sources import SourceRules
-
-    ctx.options["settings"] = settings_for(source("generic"), reorder_window="10m")
-    ctx.options["rules"] = SourceRules()
-    return ctx
+    """The engine context with a 10-minute reorder window."""
+    return configure(ctx, settings_for(source("generic"), reorder_window="10m"))
 
 
 def to_compensated(ctx: Context, clock: SettableClock) -> None:
@@ -279,7 +277,6 @@ def test_repeated_helpdesk_snapshots_skip_steps_already_taken(inbox_ctx: Context
         "updated_at": (clock.now() - timedelta(minutes=30)).isoformat(),
         "requester": {"email": "cy@example.com", "name": "Cy"},
     }
-    inbox_ctx.options["rules"] = __import__("recovery.intake.sources", fromlist=["SourceRules"]).SourceRules()
     deliver(inbox_ctx, {"ticket": ticket}, "zendesk", "zendesk")
     later = {**ticket, "tags": "complaint recovery-apologize recovery-act", "updated_at": clock.now().isoformat()}
     second = deliver(inbox_ctx, {"ticket": later}, "zendesk", "zendesk")

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from intake.helpers import SECRET, settings_for, source
 from intake.server import serve
+from recovery.bootstrap import configure
 from recovery.clock import SettableClock
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending
@@ -85,7 +86,7 @@ def test_seven_hundred_tickets_shuffled_and_duplicated_end_resolved_with_each_ev
 ) -> None:
     ctx = sqlite_ctx
     settings = settings_for(source("generic", "shop"))
-    ctx.options["settings"] = settings
+    configure(ctx, settings)
     rng = random.Random(20261125)
     events = [e for t in range(TICKETS) for e in walk(t, clock)]
     deliveries = events + rng.sample(events, k=int(len(events) * 0.3))

@@ -9,7 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from intake.helpers import KINDS, SECRET, signed_headers
-from recovery.intake.sources import SignatureError, SourceRules, adapter
+from recovery.intake.errors import SignatureError
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import adapter
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BODY = json.dumps({"ticket": {"id": "42"}, "say": "hello"}).encode()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from recovery.bootstrap import configure
 from recovery.config import RewardSettings, Settings
 from recovery.core.commands import FireTrigger, OpenComplaint
 from recovery.core.guards import Compensation
@@ -37,10 +38,10 @@ def shop(ctx: Context) -> Context:
 def rewards(shop: Context) -> Callable[..., None]:
     """Use ``[rewards]`` settings changed by keyword values from here on."""
 
-    def configure(**values: Any) -> None:
-        shop.options["settings"] = Settings(rewards=RewardSettings(**values))
+    def use(**values: Any) -> None:
+        configure(shop, Settings(rewards=RewardSettings(**values)))
 
-    return configure
+    return use
 
 
 @pytest.fixture

@@ -114,15 +114,15 @@ def fire(
     comment: str,
     reason: str | None,
 ) -> None:
-    """Fire a trigger: apologize, act, empathize, compensate, follow_up, resolve, reopen, withdraw, defect."""
+    """Fire a trigger of the complaint's workflow (`complaint show` lists the ones allowed next)."""
     from recovery.core.commands import FireTrigger
     from recovery.engine import fire as fire_trigger
 
     given = parse_compensation(compensation, note) if compensation else None
-    row = fire_trigger(
+    fired = fire_trigger(
         runtime.context(), FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
     )
-    click.echo(f"complaint {complaint_id}: {trigger} -> {row['state']}")
+    click.echo(f"complaint {complaint_id}: {trigger} -> {fired.state}")
 
 
 def parse_compensation(text: str, note: str = "") -> Compensation:
@@ -170,8 +170,8 @@ def resume(runtime: Runtime, complaint_id: int, actor: str | None, note: str) ->
     from recovery.core.commands import ResumeComplaint
     from recovery.engine import resume as resume_complaint
 
-    row = resume_complaint(runtime.context(), ResumeComplaint(complaint_id, actor, note))
-    deadline = row["deadline"].isoformat() if row["deadline"] else "none"
+    resumed = resume_complaint(runtime.context(), ResumeComplaint(complaint_id, actor, note))
+    deadline = resumed.timers.deadline.isoformat() if resumed.timers.deadline else "none"
     click.echo(f"complaint {complaint_id} resumed; deadline {deadline}")
 
 

@@ -9,8 +9,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from recovery.core.calendar import BusinessCalendar
+from recovery.core.definition import EscalationStep, Workflow
 from recovery.core.durations import Duration
-from recovery.core.workflow import Workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,8 +56,7 @@ def entered(
     sla = step_sla(workflow, state, severity)
     deadline = calendar.add(at, sla) if sla else None
     warn_at = calendar.add(at, sla.scaled(workflow.warn_at)) if sla else None
-    is_compensated = workflow.state(state).sla is None and "follow_up" in workflow.triggers_from(state)
-    follow_up = calendar.add(at, workflow.follow_up_after) if is_compensated else None
+    follow_up = calendar.add(at, workflow.follow_up_after) if workflow.awaits_follow_up(state) else None
     return _step(timers, deadline, warn_at, follow_up, closed=False)
 
 
@@ -116,14 +115,21 @@ def _shift(
     return calendar.add_business(moment, paused_work)
 
 
+def ladder(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> list[tuple[EscalationStep, datetime]]:
+    """The escalation steps above the current level, each with the moment it falls due."""
+    deadline = timers.deadline
+    if deadline is None:
+        return []
+    return [
+        (step, calendar.add(deadline, step.overdue_by))
+        for step in workflow.escalation
+        if step.level > timers.escalation_level
+    ]
+
+
 def escalation_due(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> datetime | None:
     """When the next escalation level above the current one falls due (None: none left)."""
-    if timers.deadline is None:
-        return None
-    for step in workflow.escalation:
-        if step.level > timers.escalation_level:
-            return calendar.add(timers.deadline, step.overdue_by)
-    return None
+    return next((at for _, at in ladder(workflow, timers, calendar)), None)
 
 
 def due_at(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> datetime | None:

@@ -18,10 +18,11 @@ from recovery.core.workflow import Workflow
 
 @dataclass(frozen=True, slots=True)
 class Applied:
-    """The trigger moved the complaint from ``source`` to ``dest``."""
+    """The trigger moved the complaint from ``source`` to ``dest``; ``role`` is what the transition means."""
 
     source: str
     dest: str
+    role: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,10 +104,17 @@ class WorkflowMachine:
     def _ask(self, state: str, trigger: str, facts: Facts, allowed: tuple[str, ...]) -> Outcome:
         subject = _Subject(state)
         if self._machine.events[trigger].trigger(subject, facts=facts):
-            return Applied(state, subject.state)
+            return Applied(state, subject.state, self._role_of(state, trigger, subject.state, facts))
         guard = self._failed_guard(state, trigger, facts)
         reason = f"{trigger!r} refused: {REFUSALS.get(guard or '', 'a guard said no')}"
         return Refused(state, reason, allowed, guard)
+
+    def _role_of(self, state: str, trigger: str, dest: str, facts: Facts) -> str | None:
+        """The role of the transition the machine took: the first of ``trigger`` from ``state`` whose guard passed."""
+        for t in self.workflow.transitions:
+            if t.trigger == trigger and state in t.sources and (t.guard is None or GUARDS[t.guard](facts)):
+                return t.role if t.dest == dest else None
+        return None
 
     def _failed_guard(self, state: str, trigger: str, facts: Facts) -> str | None:
         for t in self.workflow.transitions:

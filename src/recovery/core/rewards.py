@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from recovery.core.durations import Duration
+from recovery.core.durations import Duration, parse_duration
 
 SIGNALS = ("price", "quality", "responsiveness", "promise", "complaint", "other")
 """What the staff member saw: the reasons customers leave, from the domain notes."""
@@ -34,6 +34,9 @@ class RewardRules:
     points_recovered_customer: int = 25
     cap_per_period: int = 200
     low_score: int = 2
+
+
+DEFAULT_RULES = RewardRules(confirm_window=parse_duration("30d"))
 
 
 @dataclass(frozen=True, slots=True)

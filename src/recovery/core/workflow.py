@@ -1,4 +1,4 @@
-"""Workflow definitions: plain frozen dataclasses parsed and validated from a mapping.
+"""Parsing and validating a workflow definition from a mapping.
 
 The mapping usually comes from a YAML file (read by ``recovery.workflow_files``); this module
 never reads files. Every mistake is reported at once, with the path inside the document.
@@ -6,110 +6,42 @@ never reads files. Every mistake is reported at once, with the path inside the d
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
+from recovery.core import roles
+from recovery.core.definition import (
+    ANY_STATE,
+    RECIPIENTS,
+    EscalationStep,
+    PauseRule,
+    StateDef,
+    TransitionDef,
+    Workflow,
+)
 from recovery.core.durations import Duration, parse_duration
 from recovery.core.guards import GUARDS
+from recovery.core.roles import ROLES
 from recovery.errors import WorkflowError
 
-ANY_STATE = "*"
-ROLES = ("assignee", "lead", "manager")
+__all__ = ["Workflow", "parse_workflow"]
 
 
-@dataclass(frozen=True, slots=True)
-class StateDef:
-    """One state; ``sla`` is the time allowed in it before it is overdue."""
+def parse_workflow(document: Mapping[str, Any], origin: str = "<workflow>", *, stored: bool = False) -> Workflow:
+    """Validate ``document`` and build a Workflow; raise WorkflowError listing every problem.
 
-    name: str
-    sla: Duration | None = None
-    final: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class TransitionDef:
-    """A trigger moving from any of ``sources`` to ``dest`` when ``guard`` (a name) allows."""
-
-    trigger: str
-    sources: tuple[str, ...]
-    dest: str
-    guard: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class EscalationStep:
-    """Raise to ``level`` and notify ``notify`` once a deadline is ``overdue_by`` past."""
-
-    overdue_by: Duration
-    level: int
-    notify: tuple[str, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class PauseRule:
-    """How long one pause may last (None: no cap) and the reasons a pause may give."""
-
-    max: Duration | None
-    reasons: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Workflow:
-    """A validated workflow definition, identified by name and version."""
-
-    name: str
-    version: int
-    initial: str
-    states: tuple[StateDef, ...]
-    transitions: tuple[TransitionDef, ...]
-    satisfaction_threshold: int
-    follow_up_after: Duration
-    final_response: Duration
-    warn_at: float
-    pause: PauseRule
-    severity: Mapping[str, float]
-    escalation: tuple[EscalationStep, ...]
-    source: Mapping[str, Any]
-
-    def state(self, name: str) -> StateDef:
-        """The state called ``name``; KeyError if there is none."""
-        return self._states_by_name[name]
-
-    def is_final(self, name: str) -> bool:
-        """True when ``name`` is a final state."""
-        return self._states_by_name[name].final
-
-    def triggers_from(self, state: str) -> tuple[str, ...]:
-        """Triggers that may be fired from ``state``, in file order."""
-        return self._triggers_by_state.get(state, ())
-
-    # Looked up for every transition of every batch: built once per definition.
-    @cached_property
-    def _states_by_name(self) -> dict[str, StateDef]:
-        return {state.name: state for state in self.states}
-
-    @cached_property
-    def _triggers_by_state(self) -> dict[str, tuple[str, ...]]:
-        return {s.name: tuple(t.trigger for t in self.transitions if s.name in t.sources) for s in self.states}
-
-    @property
-    def checksum(self) -> str:
-        """A hash of the canonical definition: equal rules, equal checksum."""
-        canonical = json.dumps(self.source, sort_keys=True, separators=(",", ":"))
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-def parse_workflow(document: Mapping[str, Any], origin: str = "<workflow>") -> Workflow:
-    """Validate ``document`` and build a Workflow; raise WorkflowError listing every problem."""
+    ``stored``: a definition kept in the database; one without any role gets the legacy roles.
+    """
+    if stored and isinstance(document, Mapping) and not roles.declares_roles(document):
+        document = roles.with_legacy_roles(document)
     parser = _Parser(origin)
     workflow = parser.parse(document)
     if parser.problems or workflow is None:
         raise WorkflowError(parser.problems)
     return workflow
+
+
+_TRANSITION_KEYS = ("trigger", "source", "dest", "guard", "role")
 
 
 class _Parser:
@@ -163,6 +95,8 @@ class _Parser:
         complete = transitions is not None and len(transitions) == len(doc.get("transitions") or [])
         if initial in names and transitions is not None and complete:
             self.reachability(initial, states, transitions)
+            for where, message in roles.problems(transitions, {s.name for s in states if s.final}):
+                self.fail(where, message)
         if self.problems:
             return None
         assert follow_up
@@ -259,9 +193,15 @@ class _Parser:
         if not isinstance(item, Mapping):
             self.fail(where, "expected a mapping with trigger, source and dest")
             return None
-        trigger, source, dest, guard = (item.get(k) for k in ("trigger", "source", "dest", "guard"))
+        trigger, source, dest, guard, role = (item.get(k) for k in ("trigger", "source", "dest", "guard", "role"))
         known = ", ".join(sorted(names))
         ok = True
+        for key in item:
+            if key not in _TRANSITION_KEYS:
+                self.fail(f"{where}.{key}", f"unknown key; known: {', '.join(_TRANSITION_KEYS)}")
+        if role is not None and role not in ROLES:
+            self.fail(f"{where}.role", f"unknown role {role!r}; known: {', '.join(ROLES)}")
+            ok = False
         if not isinstance(trigger, str) or not trigger.isidentifier():
             self.fail(f"{where}.trigger", f"expected a trigger name (letters, digits, _), got {trigger!r}")
             ok = False
@@ -278,7 +218,7 @@ class _Parser:
             return None
         assert isinstance(trigger, str)
         assert isinstance(dest, str)
-        return TransitionDef(trigger, sources, dest, guard)
+        return TransitionDef(trigger, sources, dest, guard, role)
 
     def sources(self, where: str, source: object, names: list[str], finals: set[str]) -> tuple[str, ...]:
         if source == ANY_STATE:
@@ -335,8 +275,8 @@ class _Parser:
             overdue_by = self.duration(item.get("overdue_by", "0s"), f"{where}.overdue_by")
             level = self.integer(item, "level", minimum=1) if "level" in item else i + 1
             notify = item.get("notify", [])
-            if not isinstance(notify, list) or any(r not in ROLES for r in notify) or not notify:
-                self.fail(f"{where}.notify", f"expected a list of roles from {', '.join(ROLES)}, got {notify!r}")
+            if not isinstance(notify, list) or any(r not in RECIPIENTS for r in notify) or not notify:
+                self.fail(f"{where}.notify", f"expected a list of roles from {', '.join(RECIPIENTS)}, got {notify!r}")
             if steps and level <= steps[-1].level:
                 self.fail(f"{where}.level", "levels must increase down the list")
             if overdue_by is not None:

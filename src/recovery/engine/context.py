@@ -1,27 +1,29 @@
-"""What every use case needs: the database, the workflows, the calendar and the clock."""
+"""What every use case needs: the database, the workflows, the calendar, the clock and the engine's settings."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import timedelta
 
 from sqlalchemy import Connection, Engine
 
 from recovery.clock import Clock, SystemClock
 from recovery.core.calendar import BusinessCalendar
+from recovery.core.rewards import DEFAULT_RULES, RewardRules
 from recovery.engine.registry import WorkflowRegistry
 
 
 @dataclass
 class Context:
-    """The engine's dependencies, passed in, never read from globals."""
+    """The engine's dependencies and settings, passed in, never read from globals or files."""
 
     db: Engine
     workflows: WorkflowRegistry
     calendar: BusinessCalendar = field(default_factory=BusinessCalendar)
     clock: Clock = field(default_factory=SystemClock)
     default_workflow: str = "standard"
-    options: dict[str, Any] = field(default_factory=dict)
+    reorder_window: timedelta = timedelta(minutes=10)  # how long a helpdesk event waits for its predecessor
+    rewards: RewardRules = DEFAULT_RULES
 
     def read(self) -> Connection:
         """A connection for reading only (on SQLite it takes no write lock)."""

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from recovery.core.rewards import CONFIRMED, SIGNALS, confirmed_key, decision_refusal
 from recovery.engine.context import Context
-from recovery.engine.ledger import Claim, award, reverse, rules_of
+from recovery.engine.ledger import Claim, award, reverse
 from recovery.engine.queries import iso
 from recovery.errors import FlagRefused, InvalidInputError, NotFoundError
 from recovery.store.schema import complaints, customers, flags, ledger, staff
@@ -76,7 +76,7 @@ def _insert(
         "signal": signal,
         "status": "open",
         "raised_at": now,
-        "window_ends_at": ctx.calendar.add(now, rules_of(ctx).confirm_window),
+        "window_ends_at": ctx.calendar.add(now, ctx.rewards.confirm_window),
         "earns": already_open is None,  # the problem was already known: no reward for seeing it
     }
     try:
@@ -103,7 +103,7 @@ def _second_open_message(staff_id: str, customer_id: int, flag_id: int | None) -
 
 def confirm_flag(ctx: Context, flag_id: int, by: str) -> Decision:
     """A lead or manager confirms an open flag by hand; its author earns the points (within the cap)."""
-    rules = rules_of(ctx)
+    rules = ctx.rewards
     with ctx.db.begin() as connection:
         flag = _decidable(connection, flag_id, by, "confirm")
         now = ctx.clock.now()
@@ -119,7 +119,7 @@ def confirm_flag(ctx: Context, flag_id: int, by: str) -> Decision:
 
 def reject_flag(ctx: Context, flag_id: int, by: str) -> Decision:
     """A lead or manager rejects a flag by hand; a confirmed one has its awards reversed."""
-    rules = rules_of(ctx)
+    rules = ctx.rewards
     with ctx.db.begin() as connection:
         flag = _decidable(connection, flag_id, by, "reject")
         now = ctx.clock.now()

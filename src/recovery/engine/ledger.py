@@ -13,12 +13,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from recovery.config import RewardSettings
-from recovery.core.durations import parse_duration
 from recovery.core.rewards import REVERSED, Award, RewardRules, capped, period_of, reversal_key
-from recovery.engine.context import Context
 from recovery.engine.outbox import enqueue_many
-from recovery.errors import ConfigError
 from recovery.store.schema import ledger, staff
 from recovery.store.sql import insert_ignoring_duplicates
 
@@ -36,23 +32,6 @@ class Claim:
     flag_id: int
     complaint_id: int | None = None
     note: str = ""
-
-
-def rules_of(ctx: Context) -> RewardRules:
-    """The reward rules from ``ctx.options["settings"].rewards``, or the defaults."""
-    settings = ctx.options.get("settings")
-    rewards: RewardSettings = settings.rewards if settings is not None else RewardSettings()
-    try:
-        window = parse_duration(rewards.confirm_window)
-    except ValueError as exc:
-        raise ConfigError(f"rewards.confirm_window: {exc}") from exc
-    return RewardRules(
-        confirm_window=window,
-        points_confirmed_flag=rewards.points_confirmed_flag,
-        points_recovered_customer=rewards.points_recovered_customer,
-        cap_per_period=rewards.cap_per_period,
-        low_score=rewards.low_score,
-    )
 
 
 def award(connection: Connection, claims: Sequence[Claim], rules: RewardRules, now: datetime) -> list[Row]:

@@ -7,8 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from recovery.core.complaint import Complaint
 from recovery.engine.context import Context
-from recovery.engine.rows import load
+from recovery.store import complaints as store
 from recovery.store.schema import audit_log, complaints, customers, outbox, runtime, staff
 
 
@@ -17,41 +18,43 @@ def iso(value: datetime | None) -> str | None:
     return value.isoformat().replace("+00:00", "Z") if value else None
 
 
-def complaint_view(row: dict[str, Any]) -> dict[str, Any]:
+def complaint_view(c: Complaint) -> dict[str, Any]:
     """A complaint as the CLI's --json and the HTTP API show it."""
+    t = c.timers
     return {
-        "id": row["id"],
-        "state": row["state"],
-        "workflow": row["workflow"],
-        "workflow_version": row["workflow_version"],
-        "severity": row["severity"],
-        "channel": row["channel"],
-        "customer_id": row["customer_id"],
-        "assignee": row["assignee"],
-        "summary": row["summary"],
-        "deadline": iso(row["deadline"]),
-        "warn_at": iso(row["warn_at"]),
-        "follow_up_due_at": iso(row["follow_up_due_at"]),
-        "final_deadline": iso(row["final_deadline"]),
-        "paused": row["paused_at"] is not None,
-        "paused_at": iso(row["paused_at"]),
-        "pause_reason": row["pause_reason"],
-        "escalation_level": row["escalation_level"],
-        "reopen_count": row["reopen_count"],
-        "last_score": row["last_score"],
-        "version": row["version"],
-        "opened_at": iso(row["opened_at"]),
-        "closed_at": iso(row["closed_at"]),
-        "ticket": f"{row['ticket_source']}:{row['ticket_id']}" if row["ticket_source"] else None,
+        "id": c.id,
+        "state": c.state,
+        "workflow": c.workflow,
+        "workflow_version": c.workflow_version,
+        "severity": c.severity,
+        "channel": c.channel,
+        "customer_id": c.customer_id,
+        "assignee": c.assignee,
+        "summary": c.summary,
+        "deadline": iso(t.deadline),
+        "warn_at": iso(t.warn_at),
+        "follow_up_due_at": iso(t.follow_up_due_at),
+        "final_deadline": iso(t.final_deadline),
+        "paused": t.paused_at is not None,
+        "paused_at": iso(t.paused_at),
+        "pause_reason": c.pause_reason,
+        "escalation_level": t.escalation_level,
+        "reopen_count": c.reopen_count,
+        "last_score": c.last_score,
+        "version": c.version,
+        "opened_at": iso(c.opened_at),
+        "closed_at": iso(c.closed_at),
+        "closed_as": c.closed_as,
+        "ticket": c.ticket,
     }
 
 
 def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
     """One complaint's view, with the triggers its own workflow version allows next."""
     with ctx.read() as connection:
-        row = load(connection, complaint_id)
-        workflow = ctx.workflows.get(connection, row["workflow"], row["workflow_version"])
-    return {**complaint_view(row), "next_triggers": list(workflow.triggers_from(row["state"]))}
+        complaint = store.load(connection, complaint_id)
+        workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
+    return {**complaint_view(complaint), "next_triggers": list(workflow.triggers_from(complaint.state))}
 
 
 def overdue_clause(now: datetime) -> Any:
@@ -72,13 +75,13 @@ def list_complaints(
     if customer_id is not None:
         query = query.where(complaints.c.customer_id == customer_id)
     with ctx.read() as connection:
-        return [complaint_view(dict(r)) for r in connection.execute(query).mappings()]
+        return [complaint_view(store.from_row(r)) for r in connection.execute(query).mappings()]
 
 
 def history(ctx: Context, complaint_id: int) -> list[dict[str, Any]]:
     """Every audit entry of a complaint, oldest first."""
     with ctx.read() as connection:
-        load(connection, complaint_id)
+        store.load(connection, complaint_id)
         found = connection.execute(
             select(audit_log).where(audit_log.c.complaint_id == complaint_id).order_by(audit_log.c.id)
         ).mappings()
@@ -162,5 +165,5 @@ def customer_detail(connection: Connection, customer: dict[str, Any]) -> dict[st
         select(complaints).where(complaints.c.customer_id == customer["id"]).order_by(complaints.c.id)
     ).mappings()
     view = customer_view(customer)
-    view["complaints"] = [complaint_view(dict(r)) for r in found]
+    view["complaints"] = [complaint_view(store.from_row(r)) for r in found]
     return view

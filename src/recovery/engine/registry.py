@@ -51,14 +51,14 @@ class WorkflowRegistry:
             }
             connection.execute(insert_ignoring_duplicates(connection, workflow_definitions), row)
             stored = self._stored_checksum(connection, workflow)
-        if stored != workflow.checksum:
+        if stored not in workflow.checksums:
             raise WorkflowError([changed_without_version(workflow)])
         self._known[key] = workflow
 
     def check_unchanged(self, connection: Connection, workflow: Workflow) -> None:
         """Raise WorkflowError when the database holds other rules under this name and version."""
         stored = self._stored_checksum(connection, workflow)
-        if stored is not None and stored != workflow.checksum:
+        if stored is not None and stored not in workflow.checksums:
             raise WorkflowError([changed_without_version(workflow)])
 
     def get(self, connection: Connection, name: str, version: int) -> Workflow:
@@ -72,7 +72,7 @@ class WorkflowRegistry:
             ).first()
             if row is None:
                 raise NotFoundError(f"workflow {name!r} version {version} is not stored in this database")
-            self._known[key] = parse_workflow(row.definition, f"stored workflow {name} v{version}")
+            self._known[key] = parse_workflow(row.definition, f"stored workflow {name} v{version}", stored=True)
         return self._known[key]
 
     def machine(self, workflow: Workflow) -> WorkflowMachine:

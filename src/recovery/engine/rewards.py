@@ -31,11 +31,12 @@ from recovery.core.rewards import (
     recovered_key,
     window_over,
 )
+from recovery.core.roles import Role
 from recovery.engine.context import Context
-from recovery.engine.ledger import Claim, award, rules_of
+from recovery.engine.ledger import Claim, award
 from recovery.engine.queries import iso
 from recovery.errors import InvalidInputError, NotFoundError
-from recovery.store.schema import audit_log, complaints, flags, follow_ups, ledger, staff
+from recovery.store.schema import complaints, flags, follow_ups, ledger, staff
 
 log = logging.getLogger(__name__)
 BATCH = 2000
@@ -69,7 +70,7 @@ def run_rewards(ctx: Context, *, batch_size: int = BATCH, stop: Callable[[], boo
 
     ``stop`` is asked between batches (the daemon's shutdown flag); what is committed stays done.
     """
-    rules = rules_of(ctx)
+    rules = ctx.rewards
     now = ctx.clock.now()
     tally = _Tally()
     for step in (_decide_batch, _bonus_batch):
@@ -134,11 +135,9 @@ def _signals(connection: Connection, ids: Sequence[int], low_score: int) -> dict
         .where(follow_ups.c.score <= low_score, _in_window(follow_ups.c.recorded_at))
     )
     lost = (
-        select(flags.c.id, literal("lost"), audit_log.c.at, complaints.c.id)
+        select(flags.c.id, literal("lost"), complaints.c.closed_at, complaints.c.id)
         .join(complaints, on_customer)
-        .join(audit_log, audit_log.c.complaint_id == complaints.c.id)
-        .where(audit_log.c.dest == "lost", audit_log.c.outcome == "applied")
-        .where(_in_window(audit_log.c.at))
+        .where(complaints.c.closed_as == Role.DEFECTION.value, _in_window(complaints.c.closed_at))
     )
     chosen = [q.where(flags.c.id.in_(ids)) for q in (opened, scored, lost)]
     signals: dict[int, list[Signal]] = defaultdict(list)
@@ -222,7 +221,7 @@ def _bonus_candidates(ids: Sequence[int]) -> Any:
         select(func.min(complaints.c.id))
         .where(
             complaints.c.customer_id == flags.c.customer_id,
-            complaints.c.state == "resolved",
+            complaints.c.closed_as == Role.RESOLUTION.value,
             _in_window(complaints.c.opened_at),
         )
         .scalar_subquery()

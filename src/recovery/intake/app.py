@@ -26,11 +26,15 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from recovery.config import Settings, WebhookSource
+from recovery.core.definition import Workflow
 from recovery.engine.context import Context
 from recovery.errors import ConfigError
 from recovery.intake.deliveries import GroupCommit, rows_of
+from recovery.intake.delivery import Adapter, Delivery
+from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.openapi import document
-from recovery.intake.sources import Adapter, Delivery, ShapeError, SignatureError, SourceRules, adapter
+from recovery.intake.rules import SourceRules
+from recovery.intake.sources import adapter
 from recovery.store.schema import runtime
 
 log = logging.getLogger("recovery.intake")
@@ -55,8 +59,13 @@ class Source:
     secret: str | None
 
 
-def sources_of(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, Source]:
-    """The configured sources; ConfigError for a missing secret (unless unsigned) or bad options."""
+def sources_of(
+    settings: Settings, environ: dict[str, str] | None = None, workflow: Workflow | None = None
+) -> dict[str, Source]:
+    """The configured sources; ConfigError for a missing secret (unless unsigned) or bad options.
+
+    With ``workflow`` (the one helpdesk complaints open in), every step a rule names must be one of its.
+    """
     env = os.environ if environ is None else environ
     found: dict[str, Source] = {}
     for spec in settings.webhook.sources:
@@ -68,13 +77,14 @@ def sources_of(settings: Settings, environ: dict[str, str] | None = None) -> dic
             )
         if not secret:
             log.warning("event=webhook_unsigned_source source=%s kind=%s: anyone may post to it", spec.name, spec.kind)
-        found[spec.name] = Source(spec.name, spec.kind, adapter(spec.kind), _rules(spec), secret or None)
+        found[spec.name] = Source(spec.name, spec.kind, adapter(spec.kind), _rules(spec, workflow), secret or None)
     return found
 
 
-def _rules(spec: WebhookSource) -> SourceRules:
+def _rules(spec: WebhookSource, workflow: Workflow | None) -> SourceRules:
     try:
-        return SourceRules.from_options(spec.options)
+        rules = SourceRules.from_options(spec.options)
+        return rules if workflow is None else rules.bind(workflow)
     except (TypeError, ValueError) as exc:
         raise ConfigError(f"webhook.sources {spec.name}: options: {exc}") from exc
 
@@ -186,7 +196,8 @@ def _parse(source: Source, payload: Any, delivery: Delivery) -> list[Any]:
 def create_app(ctx: Context, settings: Settings) -> Starlette:
     """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret."""
     metrics = Metrics()
-    intake = Intake(ctx, sources_of(settings), settings.webhook.max_body_bytes, metrics)
+    workflow = ctx.workflows.current(ctx.default_workflow)
+    intake = Intake(ctx, sources_of(settings, workflow=workflow), settings.webhook.max_body_bytes, metrics)
 
     async def healthz(request: Request) -> Response:
         try:

@@ -56,10 +56,11 @@ class ComplaintOpened(IntakeEvent):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class TriggerFired(IntakeEvent):
-    """An agent did something the rules map to a workflow trigger."""
+    """An agent did something the rules map to a step: a trigger by name, or the step playing a role."""
 
     type: ClassVar[str] = "complaint.trigger"
-    trigger: str
+    trigger: str | None = None
+    role: str | None = None
     actor: str | None = None
     note: str = ""
     compensation: dict[str, str] | None = None

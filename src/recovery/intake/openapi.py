@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from recovery.core.roles import ROLES
+
 _ERROR = {
     "type": "object",
     "required": ["error"],
@@ -54,9 +56,10 @@ _GENERIC_EVENT = {
         ),
         _event(
             "complaint.trigger",
-            ["ticket", "trigger"],
+            ["ticket"],
             {
-                "trigger": _TEXT,
+                "trigger": {"type": "string", "description": "The trigger's name in the complaint's workflow."},
+                "role": {"type": "string", "enum": list(ROLES), "description": "Or the step's role."},
                 "actor": _TEXT,
                 "note": _TEXT,
                 "comment": _TEXT,
@@ -68,6 +71,7 @@ _GENERIC_EVENT = {
                     "properties": {"kind": _TEXT, "value": _TEXT, "description": _TEXT},
                 },
             },
+            anyOf=[{"required": ["trigger"]}, {"required": ["role"]}],
         ),
         _event("satisfaction.rated", ["ticket", "score"], {"score": _SCORE, "comment": _TEXT, "actor": _TEXT}),
         _event(

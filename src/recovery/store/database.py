@@ -16,7 +16,7 @@ from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
 
-HEAD = "0001"
+HEAD = "0002"
 
 
 def connect(url: str, *, pool: bool = True) -> Engine:

@@ -81,6 +81,7 @@ complaints = Table(
     Column("opened_at", UTCDateTime, nullable=False),
     Column("state_entered_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime),
+    Column("closed_as", String(32)),  # the role of the closing transition: resolution, withdrawal, defection
     # Step clock: deadline of the current state, its warning, the follow-up date, pauses.
     Column("deadline", UTCDateTime),
     Column("warn_at", UTCDateTime),

@@ -14,21 +14,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import SignatureError
 from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.sources import (
-    Delivery,
-    SignatureError,
-    SourceRules,
-    TicketSnapshot,
-    obj,
-    rating_score,
-    require_header,
-    same,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-)
+from recovery.intake.fields import obj, rating_score, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import require_header, same
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 STATUSES = {"2": "open", "3": "pending", "4": "resolved", "5": "closed"}
 

@@ -12,24 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
 from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.sources import (
-    Delivery,
-    SourceRules,
-    TicketSnapshot,
-    b64,
-    get,
-    hmac_digest,
-    obj,
-    require_header,
-    same,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-    unix_time,
-    within_window,
-)
+from recovery.intake.fields import get, obj, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import b64, hmac_digest, require_header, same, unix_time, within_window
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 EVENT_TYPES = ("inbound", "tag", "untag", "archive", "reopen", "assign", "comment", "outbound", "out_reply")
 

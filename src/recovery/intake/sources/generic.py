@@ -12,6 +12,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.core.roles import ROLES
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import (
     EVENT_TYPES,
     ComplaintOpened,
@@ -22,21 +25,9 @@ from recovery.intake.events import (
     SatisfactionRated,
     TriggerFired,
 )
-from recovery.intake.sources import (
-    Delivery,
-    ShapeError,
-    SignatureError,
-    SourceRules,
-    get,
-    obj,
-    require_header,
-    same,
-    score_1_to_5,
-    text,
-    timestamp,
-    unix_time,
-    within_window,
-)
+from recovery.intake.fields import get, obj, score_1_to_5, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import require_header, same, unix_time, within_window
 
 
 def sign(secret: str, timestamp_text: str, raw_body: bytes) -> str:
@@ -107,8 +98,12 @@ def _opened(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
 def _trigger(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
     compensation = get(body, "compensation", dict, required=False)
     score = get(body, "score", int, required=False)
+    role = _opt(body, "role")
+    if role is not None and role not in ROLES:
+        raise ShapeError("role", f"unknown role {role[:40]!r}; known: {', '.join(ROLES)}")
     return TriggerFired(
-        trigger=text(body, "trigger"),
+        trigger=None if role else text(body, "trigger"),
+        role=role,
         actor=_opt(body, "actor"),
         note=text(body, "note", required=False),
         compensation=None

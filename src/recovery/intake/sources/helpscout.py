@@ -11,24 +11,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import ShapeError
 from recovery.intake.events import CustomerRef, IntakeEvent, SatisfactionRated
-from recovery.intake.sources import (
-    Delivery,
-    ShapeError,
-    SourceRules,
-    TicketSnapshot,
-    b64,
-    get,
-    hmac_digest,
-    obj,
-    rating_score,
-    require_header,
-    same,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-)
+from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import b64, hmac_digest, require_header, same
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 
 def sign(secret: str, raw_body: bytes) -> str:

@@ -9,23 +9,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import ShapeError
 from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.sources import (
-    Delivery,
-    ShapeError,
-    SourceRules,
-    TicketSnapshot,
-    get,
-    hmac_digest,
-    obj,
-    rating_score,
-    require_header,
-    same,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-)
+from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import hmac_digest, require_header, same
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 TOPICS = ("conversation.", "conversation_part.tag.created", "ticket.")
 

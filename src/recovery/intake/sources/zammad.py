@@ -10,21 +10,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
 from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.sources import (
-    Delivery,
-    SourceRules,
-    TicketSnapshot,
-    get,
-    hmac_digest,
-    obj,
-    require_header,
-    same,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-)
+from recovery.intake.fields import get, obj, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import hmac_digest, require_header, same
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 
 def sign(secret: str, raw_body: bytes) -> str:

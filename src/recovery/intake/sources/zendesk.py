@@ -14,25 +14,13 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from recovery.intake.delivery import Delivery
+from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.sources import (
-    Delivery,
-    ShapeError,
-    SignatureError,
-    SourceRules,
-    TicketSnapshot,
-    b64,
-    get,
-    hmac_digest,
-    obj,
-    rating_score,
-    require_header,
-    tag_list,
-    text,
-    ticket_events,
-    timestamp,
-    within_window,
-)
+from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
+from recovery.intake.rules import SourceRules
+from recovery.intake.signing import b64, hmac_digest, require_header, within_window
+from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
 
 def sign(secret: str, timestamp_text: str, raw_body: bytes) -> str:

@@ -1,0 +1,59 @@
+"""A complaint as the engine sees it: typed, immutable, with its timers; and what its guards may look at."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from recovery.core.commands import FireTrigger
+from recovery.core.deadlines import Timers
+from recovery.core.definition import Workflow
+from recovery.core.guards import Facts
+
+
+@dataclass(frozen=True, slots=True)
+class Complaint:
+    """One complaint; ``store.complaints`` maps it to its row, the engine makes changed copies."""
+
+    id: int
+    customer_id: int
+    summary: str
+    severity: str
+    channel: str
+    workflow: str
+    workflow_version: int
+    state: str
+    assignee: str | None
+    opened_at: datetime
+    state_entered_at: datetime
+    timers: Timers
+    closed_at: datetime | None = None
+    closed_as: str | None = None  # the role of the transition that closed it: resolution, withdrawal, defection
+    pause_reason: str | None = None
+    reopen_count: int = 0
+    last_score: int | None = None
+    ticket_source: str | None = None
+    ticket_id: str | None = None
+    due_at: datetime | None = None  # the next moment the scheduler must look; None once closed
+    version: int = 1
+
+    @property
+    def paused_at(self) -> datetime | None:
+        """When the step clock stopped; None while it runs."""
+        return self.timers.paused_at
+
+    @property
+    def ticket(self) -> str | None:
+        """``source:id`` of the helpdesk ticket it came from, if any."""
+        return f"{self.ticket_source}:{self.ticket_id}" if self.ticket_source else None
+
+
+def facts_for(command: FireTrigger, complaint: Complaint, workflow: Workflow) -> Facts:
+    """What the guards of ``command``'s trigger may look at: its own fields and the complaint's record."""
+    return Facts(
+        command.compensation,
+        command.score,
+        command.reason,
+        complaint.last_score,
+        workflow.satisfaction_threshold,
+    )

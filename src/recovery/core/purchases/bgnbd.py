@@ -1,0 +1,123 @@
+"""The BG/NBD model (Fader, Hardie & Lee 2005, "Counting your customers the easy way").
+
+While alive a customer buys at a Poisson rate λ ~ Gamma(r, α); after each purchase they drop out
+with probability p ~ Beta(a, b). Times are in weeks; x, t_x and T as in ``summary``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import expit, gammaln, hyp2f1
+
+from recovery.core.purchases.fit import FitResult, by_value, maximise, weighted_rows, weighted_total
+from recovery.core.purchases.summary import FloatArray, histories
+from recovery.errors import ModelError
+
+MODEL = "bg/nbd"
+
+
+@dataclass(frozen=True, slots=True)
+class BGNBDParams:
+    """Purchase rate λ ~ Gamma(shape r, rate α); dropout probability p ~ Beta(a, b)."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+
+    @classmethod
+    def from_fit(cls, fit: FitResult) -> BGNBDParams:
+        """The parameters of a BG/NBD fit."""
+        if fit.model != MODEL:
+            raise ModelError(f"{MODEL}: cannot take parameters from a {fit.model} fit")
+        return cls(**fit.params)
+
+
+def log_likelihood(params: BGNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> FloatArray:
+    """Log-likelihood of each customer's history (equation 6 of the paper, in logs)."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    return _log_likelihood(params, xs, ts, Ts, _log_shared(params, xs))
+
+
+def _log_shared(params: BGNBDParams, x: FloatArray) -> FloatArray:
+    """log(A_1 A_2): the part of the likelihood that depends on x alone, so a fit computes it once per x."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    # B(a, b + x) / B(a, b) in gammaln terms: Γ(a) cancels, and two gammaln cost less than one betaln.
+    ratio = gammaln(b + x) - gammaln(a + b + x) + gammaln(a + b) - gammaln(b)
+    return np.asarray(gammaln(r + x) - gammaln(r) + r * np.log(alpha) + ratio, dtype=np.float64)
+
+
+def _log_likelihood(
+    params: BGNBDParams, x: FloatArray, t_x: FloatArray, T: FloatArray, shared: FloatArray
+) -> FloatArray:
+    r, alpha = params.r, params.alpha
+    still_alive = -(r + x) * np.log(alpha + T)
+    return np.asarray(shared + np.logaddexp(still_alive, _log_dropped(params, x, t_x)), dtype=np.float64)
+
+
+def _log_dropped(params: BGNBDParams, x: FloatArray, t_x: FloatArray) -> FloatArray:
+    """Log of the term for "dropped out right after the last purchase"; −inf when x = 0 (impossible)."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    repeat = x > 0
+    # b + x − 1 is only a valid denominator when x > 0; the x = 0 rows get −inf below.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        term = np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x)
+    return np.where(repeat, term, -np.inf)
+
+
+def fit_bgnbd(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, start: BGNBDParams | None = None) -> FitResult:
+    """Maximum-likelihood BG/NBD parameters, summed over the distinct histories weighted by their counts."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    if not (xs > 0).any():
+        raise ModelError(f"{MODEL}: no customer bought more than once, so the dropout process cannot be estimated")
+    (ux, ut, uT), weights = weighted_rows(xs, ts, Ts)
+    x_values, x_index = by_value(ux)
+
+    def total(p: FloatArray) -> float:
+        params = BGNBDParams(*p)
+        return weighted_total(weights, _log_likelihood(params, ux, ut, uT, _log_shared(params, x_values)[x_index]))
+
+    first = start or BGNBDParams(1.0, 1.0, 1.0, 1.0)
+    initial = np.array([first.r, first.alpha, first.a, first.b])
+    return maximise(MODEL, ("r", "alpha", "a", "b"), total, initial, int(xs.size))
+
+
+def p_alive(params: BGNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> FloatArray:
+    """P(still alive at T | history); exactly 1 for customers with x = 0, a known property of the model."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    return _p_alive(params, xs, ts, Ts)
+
+
+def _p_alive(params: BGNBDParams, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    # 1 / (1 + δ(x>0) a/(b+x−1) ((α+T)/(α+t_x))^(r+x)), as a logistic of the log-odds so it never overflows.
+    log_odds_dead = _log_dropped(params, x, t_x) + (params.r + x) * np.log(params.alpha + T)
+    return np.asarray(expit(-log_odds_dead), dtype=np.float64)
+
+
+def conditional_expected_purchases(
+    params: BGNBDParams, t: float, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> FloatArray:
+    """E[X(T, T + t) | history]: expected purchases in the next ``t`` weeks (equation 10 of the paper)."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    z = t / (alpha + Ts + t)
+    # Euler's transformation folds ((α+T)/(α+T+t))^(r+x) into the 2F1, which otherwise overflows for large x.
+    remaining = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + xs - 1, z)
+    return np.asarray((a + b + xs - 1) / (a - 1) * (1 - remaining) * _p_alive(params, xs, ts, Ts), dtype=np.float64)
+
+
+def expected_purchases(params: BGNBDParams, t: npt.ArrayLike) -> FloatArray:
+    """E[X(t)]: expected purchases in ``t`` weeks by a customer who has just made a first purchase."""
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    z = np.asarray(t, dtype=np.float64) / (alpha + np.asarray(t, dtype=np.float64))
+    remaining = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
+    return np.asarray((a + b - 1) / (a - 1) * (1 - remaining), dtype=np.float64)
+
+
+def p_no_purchases(params: BGNBDParams, t: npt.ArrayLike) -> FloatArray:
+    """P(X(t) = 0): the chance that a new customer makes no repeat purchase in ``t`` weeks."""
+    t = np.asarray(t, dtype=np.float64)
+    return np.asarray((params.alpha / (params.alpha + t)) ** params.r, dtype=np.float64)

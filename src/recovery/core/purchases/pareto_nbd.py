@@ -1,0 +1,151 @@
+"""The Pareto/NBD model (Schmittlein, Morrison & Colombo 1987), in the form of Fader, Hardie & Lee (2005).
+
+While alive a customer buys at a Poisson rate λ ~ Gamma(r, α) and lives an exponential lifetime
+of rate μ ~ Gamma(s, β). Times are in weeks; x, t_x and T as in ``summary``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from scipy.special import expit, gammaln, hyp2f1
+
+from recovery.core.purchases.fit import FitResult, maximise, weighted_rows, weighted_total
+from recovery.core.purchases.summary import FloatArray, histories
+from recovery.errors import ModelError
+
+MODEL = "pareto/nbd"
+
+
+@dataclass(frozen=True, slots=True)
+class ParetoNBDParams:
+    """Purchase rate λ ~ Gamma(shape r, rate α); dropout rate μ ~ Gamma(shape s, rate β)."""
+
+    r: float
+    alpha: float
+    s: float
+    beta: float
+
+    @classmethod
+    def from_fit(cls, fit: FitResult) -> ParetoNBDParams:
+        """The parameters of a Pareto/NBD fit."""
+        if fit.model != MODEL:
+            raise ModelError(f"{MODEL}: cannot take parameters from a {fit.model} fit")
+        return cls(**fit.params)
+
+
+def _log_end_term(params: ParetoNBDParams, x: FloatArray, t: FloatArray) -> FloatArray:
+    """Log of the 2F1 term of A_0 at time ``t`` (Fader & Hardie's two branches, α ≥ β or α < β).
+
+    Each 2F1 is taken in the form that stays bounded as its argument nears 1 (c − a − b > 0): the
+    textbook form or its Euler transform, with the power prefactors in logs. So neither overflows
+    for large x, and far-apart α and β (argument near 1) stay finite.
+    """
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    k, p = r + x, r + s + x
+    if alpha >= beta:
+        # 2F1(p, s+1; p+1; z) / (α+t)^p = 2F1(1, k; p+1; z) (α+t)^−k (β+t)^−s, with z = (α−β)/(α+t)
+        f = _hyp2f1(1.0, k, p + 1, (alpha - beta) / (alpha + t))
+        return np.asarray(np.log(f) - s * np.log(beta + t) - k * np.log(alpha + t), dtype=np.float64)
+    # 2F1(p, k; p+1; z) / (β+t)^p with z = (β−α)/(β+t): bounded as it is when k < 1, in Euler's form otherwise
+    z = (beta - alpha) / (beta + t)
+    textbook = k < 1
+    out = np.empty(np.broadcast(k, z).shape)
+    k, p, z, t = (np.broadcast_to(a, out.shape) for a in (k, p, z, t))
+    kt, pt, zt, tt = k[textbook], p[textbook], z[textbook], t[textbook]
+    out[textbook] = np.log(_hyp2f1(pt, kt, pt + 1, zt)) - pt * np.log(beta + tt)
+    ke, pe, ze, te = k[~textbook], p[~textbook], z[~textbook], t[~textbook]
+    euler = np.log(_hyp2f1(1.0, s + 1, pe + 1, ze)) - (s + 1) * np.log(beta + te) - (ke - 1) * np.log(alpha + te)
+    out[~textbook] = euler
+    return out
+
+
+def _hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
+    """scipy's 2F1, retried a hair off an integer c − a − b, where it gives inf or NaN near z = 1."""
+    f = np.asarray(hyp2f1(a, b, c, z), dtype=np.float64)
+    failed = ~np.isfinite(f)
+    if failed.any():
+        f = np.where(failed, hyp2f1(a, b, np.asarray(c) + 1e-9, z), f)
+    return f
+
+
+def _log_a0(at_t_x: FloatArray, at_T: FloatArray) -> FloatArray:
+    """log(A_0) = log(term(t_x) − term(T)); −inf when t_x = T (no time left to have died in)."""
+    gap = np.minimum(at_T - at_t_x, 0.0)  # rounding can put term(T) a hair above term(t_x)
+    with np.errstate(divide="ignore"):
+        log1mexp = np.where(gap > -np.log(2), np.log(-np.expm1(gap)), np.log1p(-np.exp(gap)))
+    return np.asarray(at_t_x + log1mexp, dtype=np.float64)
+
+
+def _log_likelihood(params: ParetoNBDParams, x: FloatArray, log_a0: FloatArray, T: FloatArray) -> FloatArray:
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    shared = gammaln(r + x) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+    alive = -(r + x) * np.log(alpha + T) - s * np.log(beta + T)
+    died = np.log(s) - np.log(r + s + x) + log_a0
+    return np.asarray(shared + np.logaddexp(alive, died), dtype=np.float64)
+
+
+def log_likelihood(params: ParetoNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> FloatArray:
+    """Log-likelihood of each customer's history."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    log_a0 = _log_a0(_log_end_term(params, xs, ts), _log_end_term(params, xs, Ts))
+    return _log_likelihood(params, xs, log_a0, Ts)
+
+
+def fit_pareto_nbd(
+    x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, start: ParetoNBDParams | None = None
+) -> FitResult:
+    """Maximum-likelihood Pareto/NBD parameters, summed over the distinct histories weighted by their counts."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    if not (xs > 0).any():
+        raise ModelError(f"{MODEL}: no customer bought more than once, so the purchase rate cannot be estimated")
+    (ux, ut, uT), weights = weighted_rows(xs, ts, Ts)
+    # The 2F1 terms depend on (x, t_x) and on (x, T) only: evaluate them once per distinct pair.
+    (px, pt), at_t_x = _pairs(ux, ut)
+    (qx, qT), at_T = _pairs(ux, uT)
+
+    def total(p: FloatArray) -> float:
+        params = ParetoNBDParams(*p)
+        log_a0 = _log_a0(_log_end_term(params, px, pt)[at_t_x], _log_end_term(params, qx, qT)[at_T])
+        return weighted_total(weights, _log_likelihood(params, ux, log_a0, uT))
+
+    first = start or ParetoNBDParams(1.0, 1.0, 1.0, 1.0)
+    initial = np.array([first.r, first.alpha, first.s, first.beta])
+    return maximise(MODEL, ("r", "alpha", "s", "beta"), total, initial, int(xs.size))
+
+
+def _pairs(x: FloatArray, t: FloatArray) -> tuple[tuple[FloatArray, FloatArray], npt.NDArray[np.intp]]:
+    """The distinct (x, t) pairs and, for each row, the index of its pair."""
+    rows, inverse = np.unique(np.column_stack((x, t)), axis=0, return_inverse=True)
+    return (rows[:, 0].copy(), rows[:, 1].copy()), inverse.reshape(-1)
+
+
+def _log_odds_dead(params: ParetoNBDParams, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
+    """log of P(dead) / P(alive) at T given the history."""
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    log_a0 = _log_a0(_log_end_term(params, x, t_x), _log_end_term(params, x, T))
+    tail = (r + x) * np.log(alpha + T) + s * np.log(beta + T)
+    return np.asarray(np.log(s) - np.log(r + s + x) + tail + log_a0, dtype=np.float64)
+
+
+def p_alive(params: ParetoNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> FloatArray:
+    """P(still alive at T | history); below 1 even for customers with x = 0, unlike the BG/NBD."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    return np.asarray(expit(-_log_odds_dead(params, xs, ts, Ts)), dtype=np.float64)
+
+
+def conditional_expected_purchases(
+    params: ParetoNBDParams, t: float, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> FloatArray:
+    """E[X(T, T + t) | history]: expected purchases in the next ``t`` weeks."""
+    xs, ts, Ts = histories(MODEL, x, t_x, T)
+    r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
+    # ∫ survival over the next t weeks; written with expm1/log1p so that s = 1 is its limit, not 0/0.
+    horizon = np.log1p(t / (beta + Ts))
+    shrink = (s - 1) * horizon
+    survival = horizon if s == 1 else -np.expm1(-shrink) / (s - 1)
+    rate = (r + xs) / (alpha + Ts) * (beta + Ts)
+    alive = expit(-_log_odds_dead(params, xs, ts, Ts))
+    return np.asarray(rate * survival * alive, dtype=np.float64)

@@ -1,0 +1,211 @@
+"""What each stored event type means to the engine: the command it becomes, read by step roles.
+
+A handler returns None when applied, or the refusal the engine audited; it raises ``Waiting`` when
+an earlier event of the ticket is missing, ``Skipped`` when there is nothing to do, and a
+RecoveryError when the event can never apply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
+from recovery.core.complaint import Complaint
+from recovery.core.definition import Workflow
+from recovery.core.guards import Compensation
+from recovery.core.machine import Refused
+from recovery.core.ordering import Verdict, verdict
+from recovery.core.roles import Role
+from recovery.engine.complaints import check_storable, insert_complaint
+from recovery.engine.people import ensure_customer, normalise_email
+from recovery.errors import InvalidInputError, NotFoundError
+from recovery.store import complaints as complaint_store
+from recovery.store.schema import customers, staff
+
+if TYPE_CHECKING:
+    from recovery.engine.inbox.batch import Batch
+
+
+class Waiting(Exception):
+    """The event needs an earlier event of its ticket that has not arrived yet."""
+
+
+class Skipped(Exception):
+    """The event changes nothing: the complaint already has what it says (a repeated snapshot)."""
+
+
+@dataclass(frozen=True)
+class Handler:
+    """A handler and how it must be run: fired in memory, or written at once after the earlier triggers."""
+
+    apply: Callable[[Batch, dict[str, Any]], str | None]
+    in_memory: bool = False
+    reads_complaints: bool = False
+
+    def __call__(self, batch: Batch, row: dict[str, Any]) -> str | None:
+        return self.apply(batch, row)
+
+
+def _open(batch: Batch, row: dict[str, Any]) -> str | None:
+    existing = batch.complaint_of(row)
+    if existing is not None:
+        raise Skipped(f"ticket already has complaint {existing.id}")
+    body = row["body"]
+    ctx, connection = batch.ctx, batch.connection
+    workflow = ctx.workflows.current(ctx.default_workflow)
+    severity, channel = body.get("severity") or "normal", body.get("channel") or "helpdesk"
+    if severity not in workflow.severity:
+        raise InvalidInputError(f"severity: unknown {severity!r}; known: {', '.join(workflow.severity)}")
+    if channel not in CHANNELS:
+        raise InvalidInputError(f"channel: unknown {channel!r}; known: {', '.join(CHANNELS)}")
+    ctx.workflows.adopt(connection, workflow, batch.now)
+    customer_id = _customer_of(batch, row, create=True)
+    if customer_id is None:
+        raise InvalidInputError("customer: a complaint needs the customer's email")
+    command = OpenComplaint(
+        customer_id=customer_id,
+        summary=body.get("summary") or f"ticket {row['ticket']}",
+        severity=severity,
+        channel=channel,
+        workflow=workflow.name,
+        actor=body.get("actor"),
+        ticket_source=row["source"],
+        ticket_id=row["ticket"],
+        at=row["occurred_at"],
+    )
+    complaint_id = insert_complaint(ctx, connection, workflow, command, row["occurred_at"])
+    batch.by_ticket[(row["source"], row["ticket"])] = complaint_id  # read when first needed
+    return None
+
+
+def _trigger(batch: Batch, row: dict[str, Any]) -> str | None:
+    body = row["body"]
+    complaint = batch.complaint_of(row)
+    if complaint is None:
+        raise Waiting(f"no complaint for ticket {row['ticket']!r} yet (its complaint.opened has not arrived)")
+    workflow = batch.workflow_of(complaint)
+    rated = row["event_type"] == "satisfaction.rated"
+    role = Role.FOLLOW_UP.value if rated else body.get("role")
+    trigger = _trigger_for(workflow, complaint, role) if role else body["trigger"]
+    command = FireTrigger(
+        complaint_id=complaint.id,
+        trigger=trigger,
+        actor=body.get("actor"),
+        note=body.get("note") or "",
+        compensation=_compensation(body.get("compensation")),
+        score=body.get("score"),
+        comment=body.get("comment") or "",
+        reason=body.get("reason"),
+        at=row["occurred_at"],
+    )
+    check_storable(command)  # a value the database cannot hold fails this event, not the whole batch
+    ruling = verdict(workflow, complaint.state, trigger, snapshot=bool(body.get("snapshot")))
+    if ruling.verdict is Verdict.WAIT:
+        raise Waiting(ruling.reason)
+    if ruling.verdict is Verdict.SKIP:
+        raise Skipped(ruling.reason)
+    if ruling.verdict is Verdict.INVALID:
+        raise InvalidInputError(ruling.reason)
+    outcome = batch.steps.fire(command)
+    return f"complaint {complaint.id}: {outcome.reason}" if isinstance(outcome, Refused) else None
+
+
+def _trigger_for(workflow: Workflow, complaint: Complaint, role: str) -> str:
+    """The trigger that plays ``role`` from the complaint's state, else the first that plays it anywhere."""
+    here = workflow.trigger_for(role, complaint.state)
+    if here is not None:
+        return here
+    anywhere = workflow.triggers_with(role)
+    if not anywhere:
+        raise InvalidInputError(f"workflow {workflow.name} v{workflow.version} has no step with role {role!r}")
+    return anywhere[0]
+
+
+def _compensation(value: dict[str, Any] | None) -> Compensation | None:
+    if not value:
+        return None
+    try:
+        amount = Decimal(str(value["value"]))
+    except InvalidOperation:
+        raise InvalidInputError(f"compensation.value: not a number: {value['value']!r}") from None
+    return Compensation(str(value["kind"]), amount, str(value.get("description") or ""))
+
+
+def _flag(batch: Batch, row: dict[str, Any]) -> str | None:
+    from recovery.engine.flags import raise_flag  # written alongside; imported when first needed
+
+    body = row["body"]
+    customer_id = _customer_of(batch, row, create=True)
+    if customer_id is None:
+        raise Waiting(f"no complaint for ticket {row['ticket']!r} yet and no customer named")
+    staff_id = _staff_id(batch, body.get("actor"))
+    raise_flag(batch.ctx, customer_id, staff_id, body["reason"], connection=batch.connection, at=row["occurred_at"])
+    return None
+
+
+def _lost(batch: Batch, row: dict[str, Any]) -> str | None:
+    customer_id = _customer_of(batch, row, create=False)
+    if customer_id is None:
+        raise NotFoundError("customer.lost: no such customer")
+    open_ones = [batch.complaint(i) for i in complaint_store.open_ids_of(batch.connection, customer_id)]
+    if not open_ones:
+        raise Skipped("the customer has no open complaint")
+    commands = [
+        FireTrigger(
+            complaint_id=c.id,
+            trigger=_trigger_for(batch.workflow_of(c), c, Role.DEFECTION),
+            reason=row["body"].get("reason"),
+            at=row["occurred_at"],
+        )
+        for c in open_ones
+    ]
+    for command in commands:  # every trigger is found before any is fired: a failure fires none
+        batch.steps.fire(command)
+    return None
+
+
+def _ignored(batch: Batch, row: dict[str, Any]) -> str | None:
+    raise Skipped("nothing to apply")
+
+
+def _customer_of(batch: Batch, row: dict[str, Any], *, create: bool) -> int | None:
+    """The customer a customer-level event is about: its ticket's complaint's, else the one it names."""
+    complaint = batch.complaint_of(row)
+    if complaint is not None:
+        return complaint.customer_id
+    ref = row["body"].get("customer")
+    if not ref:
+        return None
+    external = (row["source"], str(ref["external_id"])) if ref.get("external_id") else None
+    if create:
+        return ensure_customer(batch.connection, ref["email"], ref.get("name") or "", external, batch.now)
+    email = normalise_email(ref["email"])
+    found = batch.connection.execute(select(customers.c.id).where(customers.c.email == email)).scalar()
+    return None if found is None else int(found)
+
+
+def _staff_id(batch: Batch, actor: str | None) -> str:
+    """The staff member an actor names, by id or by email."""
+    if not actor:
+        raise InvalidInputError("actor: a staff flag needs the agent who raised it")
+    found = batch.connection.execute(
+        select(staff.c.id).where((staff.c.id == actor) | (func.lower(staff.c.email) == actor.strip().lower()))
+    ).scalar()
+    if found is None:
+        raise NotFoundError(f"no staff member {actor!r} (add them with `recovery staff add` and retry)")
+    return str(found)
+
+
+HANDLERS = {
+    "complaint.opened": Handler(_open),
+    "complaint.trigger": Handler(_trigger, in_memory=True),
+    "satisfaction.rated": Handler(_trigger, in_memory=True),
+    "customer.flagged": Handler(_flag, reads_complaints=True),
+    "customer.lost": Handler(_lost, reads_complaints=True),
+    "ignored": Handler(_ignored),
+}
