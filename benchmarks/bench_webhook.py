@@ -111,7 +111,7 @@ def start(kind: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
 
 def presign(path: Path, count: int) -> None:
     """Write ``count`` signed generic events, one per line: timestamp, signature, body."""
-    from recovery.intake.sources import generic
+    from recovery.core.signature import sign
 
     stamp = str(int(time.time()))
     with path.open("w") as handle:
@@ -125,7 +125,7 @@ def presign(path: Path, count: int) -> None:
                     "occurred_at": "2026-11-25T09:00:00Z",
                 }
             )
-            handle.write(f"{stamp}\t{generic.sign(SECRET, stamp, body.encode())}\t{body}\n")
+            handle.write(f"{stamp}\t{sign(SECRET, stamp, body.encode())}\t{body}\n")
 
 
 def wrk(port: int, seconds: int, connections: int, script: Path, requests: Path) -> dict[str, float]:

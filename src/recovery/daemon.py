@@ -14,28 +14,23 @@ import importlib
 import logging
 import os
 import signal
-import socket
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path
 from time import perf_counter
 from types import FrameType
 from typing import Any
 
-from sqlalchemy import Connection
-from sqlalchemy.dialects import postgresql, sqlite
-
 from recovery.clock import SystemClock
 from recovery.config import Settings, clock_duration
 from recovery.engine import sla
 from recovery.engine.context import Context
+from recovery.engine.runtime import record_tick
 from recovery.errors import ConfigError, ConflictError
 from recovery.notify.dispatcher import Policy, dispatch
 from recovery.notify.sinks import Sink, build_sink
-from recovery.store.schema import runtime
 
 log = logging.getLogger("recovery.daemon")
 
@@ -232,10 +227,7 @@ class Daemon:
         took_ms = round((perf_counter() - started) * 1000)
         fields = " ".join(f"{key}={value}" for key, value in done.items())
         log.info("tick job=%s took_ms=%s %s", job, took_ms, fields)
-        now = self.ctx.clock.now()
-        value = {"at": now.isoformat(), "job": job, "pid": os.getpid(), "host": socket.gethostname(), **done}
-        with self.ctx.db.begin() as connection:
-            put_runtime(connection, "last_tick", value, now)
+        record_tick(self.ctx, job, done)
 
     def _optional(self, module: str, attribute: str) -> Any:
         """A function another part provides, or None (logged once) when that part is not installed."""
@@ -286,12 +278,3 @@ def _serve(server: Any) -> None:
         server.run()
     except SystemExit:
         log.error("webhook server could not start")
-
-
-def put_runtime(connection: Connection, key: str, value: dict[str, Any], now: datetime) -> None:
-    """Insert or replace one ``runtime`` entry."""
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    statement = dialect.insert(runtime).values(key=key, value=value, updated_at=now)
-    connection.execute(
-        statement.on_conflict_do_update(index_elements=["key"], set_={"value": value, "updated_at": now})
-    )

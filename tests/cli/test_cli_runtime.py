@@ -82,14 +82,6 @@ def test_the_console_script_refuses_in_one_line_without_a_traceback(tmp_path: Pa
     ), done
 
 
-def test_exit_with_leaves_with_the_code() -> None:
-    from recovery.cli.runtime import exit_with
-
-    with pytest.raises(SystemExit) as leaving:
-        exit_with(3)
-    assert leaving.value.code == 3
-
-
 def test_the_group_lists_its_commands_without_importing_them() -> None:
     from recovery.cli.main import COMMANDS, cli
 

@@ -16,7 +16,6 @@ from recovery.core.rewards import (
     decision_refusal,
     first_signal,
     in_window,
-    is_low_score,
     period_bounds,
     period_of,
     precision,
@@ -58,15 +57,6 @@ def test_on_a_tie_an_opened_complaint_wins_over_a_low_score_and_a_loss() -> None
 def test_no_signal_inside_the_window_confirms_nothing() -> None:
     assert first_signal([Signal("complaint", ENDS + timedelta(hours=1), 1)], RAISED, ENDS) is None
     assert first_signal([], RAISED, ENDS) is None
-
-
-@pytest.mark.parametrize(("score", "low"), [(1, 2), (2, 2)], ids=["below", "at"])
-def test_a_score_at_or_below_the_low_mark_is_low(score: int, low: int) -> None:
-    assert is_low_score(score, low)
-
-
-def test_a_score_above_the_low_mark_is_not_low() -> None:
-    assert not is_low_score(3, 2)
 
 
 def test_the_window_is_over_only_after_its_end() -> None:

@@ -12,11 +12,11 @@ from recovery.clock import SettableClock
 from recovery.core.commands import FireTrigger
 from recovery.engine import fire
 from recovery.engine.context import Context
-from recovery.engine.outbox import enqueue
 from recovery.engine.people import add_customer, add_staff, find_customer
 from recovery.engine.queries import customer_detail, get_complaint, history, list_complaints, list_customers, list_staff
 from recovery.engine.queries import status as read_status
 from recovery.errors import NotFoundError
+from recovery.store.outbox import enqueue
 from recovery.store.schema import runtime
 
 COMPLAINT_KEYS = {

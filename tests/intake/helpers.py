@@ -15,7 +15,7 @@ from starlette.applications import Starlette
 
 from recovery.clock import SettableClock
 from recovery.config import Settings, WebhookSettings, WebhookSource
-from recovery.intake.sources import generic
+from recovery.core.signature import sign
 
 SECRET = "s3cret-for-tests"
 KINDS = ("zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic")
@@ -64,7 +64,7 @@ def signed_generic(body: dict[str, Any] | bytes, clock: SettableClock, secret: s
     headers = {
         "Content-Type": "application/json",
         "X-Recovery-Timestamp": stamp,
-        "X-Recovery-Signature": generic.sign(secret, stamp, raw),
+        "X-Recovery-Signature": sign(secret, stamp, raw),
     }
     return {"content": raw, "headers": headers}
 

@@ -18,10 +18,10 @@ from intake.helpers import SECRET, settings_for, source
 from intake.server import serve
 from recovery.bootstrap import configure
 from recovery.clock import SettableClock
+from recovery.core.signature import sign
 from recovery.engine.context import Context
 from recovery.engine.inbox import apply_pending
 from recovery.intake.app import create_app
-from recovery.intake.sources import generic
 from recovery.store.schema import audit_log, complaints, inbox
 
 TICKETS = 700
@@ -65,7 +65,7 @@ def send_all(base_url: str, bodies: list[bytes], clock: SettableClock, errors: l
             headers = {
                 "Content-Type": "application/json",
                 "X-Recovery-Timestamp": stamp,
-                "X-Recovery-Signature": generic.sign(SECRET, stamp, raw),
+                "X-Recovery-Signature": sign(SECRET, stamp, raw),
             }
             answer = client.post("/webhooks/shop", content=raw, headers=headers)
             if answer.status_code not in (200, 202):

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from recovery.engine.context import Context
-from recovery.engine.outbox import enqueue
+from recovery.store.outbox import enqueue
 from recovery.store.schema import outbox
 
 

@@ -8,6 +8,7 @@ import click
 
 from recovery.cli.params import COMPLAINT_ID, CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
+from recovery.core.commands import CHANNELS
 
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation
@@ -23,8 +24,8 @@ def complaint() -> None:
 @complaint.command("open")
 @click.option("--customer", "customer_ref", type=CUSTOMER, required=True, help="Customer id or email.")
 @click.option("--summary", required=True, help="What went wrong, in the customer's words.")
-@click.option("--severity", type=click.Choice(["low", "normal", "high", "critical"]), default="normal")
-@click.option("--channel", type=click.Choice(["phone", "email", "web", "store", "helpdesk"]), default="email")
+@click.option("--severity", default="normal", help="One of the workflow's severities (standard: low … critical).")
+@click.option("--channel", type=click.Choice(CHANNELS), default="email")
 @click.option("--workflow", help="Workflow name (default from the config).")
 @click.option("--assignee", help="Staff id of the person who owns it.")
 @click.option("--by", "actor", help="Staff id of who opened it.")
@@ -45,6 +46,10 @@ def open_(
     from recovery.engine.people import find_customer
 
     ctx = runtime.context()
+    known = ctx.workflows.current(workflow or ctx.default_workflow).severity
+    if severity not in known:  # the workflow file says which severities there are, not this command
+        choices = ", ".join(repr(name) for name in known)
+        raise click.BadParameter(f"{severity!r} is not one of {choices}.", param_hint="'--severity'")
     with ctx.read() as connection:
         customer_id = find_customer(connection, customer_ref)["id"]
     command = OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)

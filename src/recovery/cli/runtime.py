@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,8 +164,3 @@ def _first_line(exc: RecoveryError) -> str:
     if isinstance(exc, TransitionRefused | ConflictError | NotFoundError):
         return text.replace("\n", " ")
     return text.replace("\n", "; ")
-
-
-def exit_with(code: int) -> None:
-    """Leave with ``code`` (used by commands that report a partial failure)."""
-    sys.exit(code)

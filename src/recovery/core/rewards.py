@@ -16,7 +16,9 @@ from recovery.core.durations import Duration, parse_duration
 SIGNALS = ("price", "quality", "responsiveness", "promise", "complaint", "other")
 """What the staff member saw: the reasons customers leave, from the domain notes."""
 
-EVIDENCE = ("complaint", "low_score", "lost")
+# What confirms a flag: the customer complained, scored a follow-up low, or was lost (a defection).
+OPENED, LOW_SCORE, LOST = "complaint", "low_score", "lost"
+EVIDENCE = (OPENED, LOW_SCORE, LOST)
 """What confirms a flag automatically; on a tie in time the earlier name in this tuple wins."""
 
 STATUSES = ("open", "confirmed", "rejected")
@@ -70,11 +72,6 @@ def first_signal(signals: Iterable[Signal], raised_at: datetime, window_ends_at:
     if not inside:
         return None
     return min(inside, key=lambda s: (s.at, EVIDENCE.index(s.kind), s.complaint_id))
-
-
-def is_low_score(score: int, low_score: int) -> bool:
-    """A satisfaction score at or below ``low_score`` confirms a flag."""
-    return score <= low_score
 
 
 def window_over(window_ends_at: datetime, now: datetime) -> bool:

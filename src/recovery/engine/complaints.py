@@ -22,10 +22,10 @@ from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
 from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
-from recovery.engine.outbox import enqueue
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, TransitionRefused
 from recovery.store import audit
 from recovery.store import complaints as store
+from recovery.store.outbox import enqueue
 from recovery.store.schema import compensations, customers, follow_ups, staff
 
 ACTOR_MAX = 64  # the length of audit_log.actor

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from recovery.core.rewards import REVERSED, Award, RewardRules, capped, period_of, reversal_key
-from recovery.engine.outbox import enqueue_many
+from recovery.store.outbox import enqueue_many
 from recovery.store.schema import ledger, staff
 from recovery.store.sql import insert_ignoring_duplicates
 
@@ -78,11 +78,10 @@ def reverse(connection: Connection, flag_id: int, by: str, rules: RewardRules, n
 
 
 def _lock_staff(connection: Connection, staff_ids: Iterable[str]) -> dict[str, str | None]:
-    """Each staff member's email; on PostgreSQL their rows stay locked (in id order: no deadlock)
-    so that one writer at a time counts a person's points against the cap."""
+    """Each staff member's email; their rows stay locked (in id order: no deadlock) so that one writer
+    at a time counts a person's points against the cap (SQLite's one writer needs no row lock)."""
     query = select(staff.c.id, staff.c.email).where(staff.c.id.in_(sorted(staff_ids))).order_by(staff.c.id)
-    if connection.dialect.name == "postgresql":
-        query = query.with_for_update()
+    query = query.with_for_update()
     return {r.id: r.email for r in connection.execute(query)}
 
 

@@ -14,7 +14,7 @@ from recovery.errors import ConflictError, InvalidInputError, NotFoundError
 from recovery.store.schema import customers, staff
 from recovery.store.sql import inserted_id
 
-ROLES = ("agent", "lead", "manager")
+STAFF_ROLES = ("agent", "lead", "manager")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _STAFF_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
@@ -94,8 +94,8 @@ def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, 
     """Add a staff member with a role (agent, lead or manager)."""
     if not _STAFF_ID.match(staff_id):
         raise InvalidInputError(f"staff id: use letters, digits and . _ @ - (at most 64), got {staff_id!r}")
-    if role not in ROLES:
-        raise InvalidInputError(f"role: unknown {role!r}; known: {', '.join(ROLES)}")
+    if role not in STAFF_ROLES:
+        raise InvalidInputError(f"role: unknown {role!r}; known: {', '.join(STAFF_ROLES)}")
     if not name.strip():
         raise InvalidInputError("name: a staff member needs a name")
     fits("name", name.strip(), 200)
@@ -111,11 +111,3 @@ def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, 
             connection.execute(staff.insert().values(row))
     except IntegrityError as exc:
         raise ConflictError(f"staff member {staff_id!r} already exists") from exc
-
-
-def find_staff(connection: Connection, staff_id: str) -> dict[str, Any]:
-    """A staff member by id."""
-    found = connection.execute(select(staff).where(staff.c.id == staff_id)).mappings().first()
-    if found is None:
-        raise NotFoundError(f"no staff member {staff_id!r}")
-    return dict(found)

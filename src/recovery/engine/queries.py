@@ -9,8 +9,10 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from recovery.core.complaint import Complaint
 from recovery.engine.context import Context
+from recovery.engine.runtime import LAST_TICK
 from recovery.store import complaints as store
-from recovery.store.schema import audit_log, complaints, customers, outbox, runtime, staff
+from recovery.store import runtime
+from recovery.store.schema import audit_log, complaints, customers, outbox, staff
 
 
 def iso(value: datetime | None) -> str | None:
@@ -116,7 +118,7 @@ def status(ctx: Context) -> dict[str, Any]:
         box: dict[str, int] = dict(
             connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
-        tick = connection.execute(select(runtime.c.value).where(runtime.c.key == "last_tick")).scalar()
+        tick = runtime.get(connection, LAST_TICK)
     return {
         "complaints": by_state,
         "overdue": overdue,

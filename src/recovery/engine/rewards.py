@@ -19,6 +19,9 @@ from sqlalchemy import Connection, and_, bindparam, case, func, literal, select,
 
 from recovery.core.rewards import (
     CONFIRMED,
+    LOST,
+    LOW_SCORE,
+    OPENED,
     RECOVERED,
     RewardRules,
     Signal,
@@ -124,18 +127,16 @@ def _decide_batch(
 def _signals(connection: Connection, ids: Sequence[int], low_score: int) -> dict[int, list[Signal]]:
     """Every signal of the flagged customers since each flag: opened complaints, low scores, losses."""
     on_customer = complaints.c.customer_id == flags.c.customer_id
-    opened = select(flags.c.id, literal("complaint"), complaints.c.opened_at, complaints.c.id).join(
-        complaints, on_customer
-    )
+    opened = select(flags.c.id, literal(OPENED), complaints.c.opened_at, complaints.c.id).join(complaints, on_customer)
     opened = opened.where(_in_window(complaints.c.opened_at))
     scored = (
-        select(flags.c.id, literal("low_score"), follow_ups.c.recorded_at, complaints.c.id)
+        select(flags.c.id, literal(LOW_SCORE), follow_ups.c.recorded_at, complaints.c.id)
         .join(complaints, on_customer)
         .join(follow_ups, follow_ups.c.complaint_id == complaints.c.id)
         .where(follow_ups.c.score <= low_score, _in_window(follow_ups.c.recorded_at))
     )
     lost = (
-        select(flags.c.id, literal("lost"), complaints.c.closed_at, complaints.c.id)
+        select(flags.c.id, literal(LOST), complaints.c.closed_at, complaints.c.id)
         .join(complaints, on_customer)
         .where(complaints.c.closed_as == Role.DEFECTION.value, _in_window(complaints.c.closed_at))
     )

@@ -23,10 +23,10 @@ from recovery.core import deadlines
 from recovery.core.complaint import Complaint
 from recovery.core.overdue import Due, due_now, pause_over
 from recovery.engine.context import Context
-from recovery.engine.outbox import enqueue_many
 from recovery.engine.pauses import resume_in
 from recovery.store import audit
 from recovery.store import complaints as store
+from recovery.store.outbox import enqueue_many
 from recovery.store.schema import staff
 
 log = logging.getLogger(__name__)

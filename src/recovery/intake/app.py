@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -28,6 +27,7 @@ from starlette.routing import Route
 from recovery.config import Settings, WebhookSource
 from recovery.core.definition import Workflow
 from recovery.engine.context import Context
+from recovery.engine.runtime import last_tick
 from recovery.errors import ConfigError
 from recovery.intake.deliveries import GroupCommit, rows_of
 from recovery.intake.delivery import Adapter, Delivery
@@ -35,7 +35,6 @@ from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.openapi import document
 from recovery.intake.rules import SourceRules
 from recovery.intake.sources import adapter
-from recovery.store.schema import runtime
 
 log = logging.getLogger("recovery.intake")
 
@@ -201,7 +200,7 @@ def create_app(ctx: Context, settings: Settings) -> Starlette:
 
     async def healthz(request: Request) -> Response:
         try:
-            tick = await run_in_threadpool(_last_tick, ctx)
+            tick = await run_in_threadpool(last_tick, ctx)
         except SQLAlchemyError:
             return JSONResponse({"status": "unavailable", "database": "unreachable", "last_tick": None}, 503)
         return JSONResponse({"status": "ok", "database": "ok", "last_tick": tick})
@@ -232,8 +231,3 @@ async def _lifespan(app: Starlette) -> AsyncIterator[None]:
     """
     gc.freeze()
     yield
-
-
-def _last_tick(ctx: Context) -> Any:
-    with ctx.read() as connection:
-        return connection.execute(select(runtime.c.value).where(runtime.c.key == "last_tick")).scalar()

@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from sqlalchemy.dialects import postgresql, sqlite
 from starlette.concurrency import run_in_threadpool
 
 from recovery.intake.events import IntakeEvent
-from recovery.store.database import writer
+from recovery.store.database import is_embedded, writer
 from recovery.store.schema import inbox
+from recovery.store.sql import chunks, insert_ignoring_duplicates
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,12 +67,6 @@ def rows_of(
     ]
 
 
-_INSERTS = {
-    "postgresql": postgresql.insert(inbox).on_conflict_do_nothing(),
-    "sqlite": sqlite.insert(inbox).on_conflict_do_nothing(),
-}
-
-
 def store(db: Engine, rows: list[dict[str, Any]]) -> Stored:
     """Insert one delivery's rows in one transaction; a delivery whose first row exists is a duplicate."""
     return store_many(db, [rows])[0]
@@ -95,7 +89,7 @@ def store_many(db: Engine, deliveries: list[list[dict[str, Any]]]) -> list[Store
             if not duplicate:
                 fresh.extend(rows)
         if fresh:
-            connection.execute(_INSERTS[db.dialect.name], fresh)
+            connection.execute(insert_ignoring_duplicates(connection, inbox), fresh)
         ids = {**known, **_ids(connection, [k for k, d in plan if not d])}
     return [Stored(ids[key], duplicate) for key, duplicate in plan]
 
@@ -105,9 +99,9 @@ def _ids(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str,
     found: dict[tuple[str, str], int] = {}
     for source in {s for s, _ in keys}:
         names = sorted({d for s, d in keys if s == source})
-        for start in range(0, len(names), 500):
+        for chunk in chunks(names):
             query = select(inbox.c.id, inbox.c.delivery_id).where(
-                inbox.c.source == source, inbox.c.delivery_id.in_(names[start : start + 500])
+                inbox.c.source == source, inbox.c.delivery_id.in_(chunk)
             )
             found.update({(source, r.delivery_id): int(r.id) for r in connection.execute(query)})
     return found
@@ -124,7 +118,7 @@ class GroupCommit:
         self.db = db
         self.waiting: list[tuple[list[dict[str, Any]], asyncio.Future[Stored]]] = []
         self.draining: asyncio.Task[None] | None = None
-        self.inline = db.dialect.name == "sqlite"  # a local file: a thread hop costs more than the write
+        self.inline = is_embedded(db)  # a local file: a thread hop costs more than the write
 
     async def store(self, rows: list[dict[str, Any]]) -> Stored:
         """Store one delivery with whatever else is waiting; raise what the database raised."""

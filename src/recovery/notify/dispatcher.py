@@ -15,11 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import Update, or_, select, update
-
 from recovery.engine.context import Context
 from recovery.notify.sinks import DeliveryError, Message, PermanentDeliveryError, Sink
-from recovery.store.schema import outbox
+from recovery.store import outbox as store
 
 log = logging.getLogger(__name__)
 
@@ -65,30 +63,9 @@ class DispatchReport:
 
 def claim(ctx: Context, policy: Policy) -> list[Message]:
     """Lease up to ``policy.batch`` due messages to this dispatcher, in one committed statement."""
-    now = ctx.clock.now()
-    due = (
-        select(outbox.c.id)
-        .where(
-            outbox.c.status == "pending",
-            outbox.c.next_attempt_at <= now,
-            or_(outbox.c.claimed_until.is_(None), outbox.c.claimed_until <= now),
-        )
-        .order_by(outbox.c.next_attempt_at, outbox.c.id)
-        .limit(policy.batch)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(outbox)
-        .where(outbox.c.id.in_(due.scalar_subquery()))
-        .values(claimed_until=now + policy.lease)
-        .returning(
-            outbox.c.id, outbox.c.dedupe_key, outbox.c.topic, outbox.c.recipient, outbox.c.payload, outbox.c.attempts
-        )
-    )
     with ctx.db.begin() as connection:
-        found = connection.execute(statement).all()
-    messages = [Message(r.id, r.dedupe_key, r.topic, r.recipient, r.payload, r.attempts) for r in found]
-    return sorted(messages, key=lambda m: m.id)
+        found = store.claim(connection, ctx.clock.now(), policy.lease, policy.batch)
+    return [Message(r.id, r.dedupe_key, r.topic, r.recipient, r.payload, r.attempts) for r in found]
 
 
 def dispatch(
@@ -143,19 +120,11 @@ def _failed(ctx: Context, message: Message, exc: DeliveryError, policy: Policy, 
 
 def _mark(ctx: Context, message: Message, **values: object) -> bool:
     """Record an outcome unless the message already left ``pending``; True when this call recorded it."""
-    statement: Update = (
-        update(outbox)
-        .where(outbox.c.id == message.id, outbox.c.status == "pending")
-        .values(claimed_until=None, **values)
-    )
     with ctx.db.begin() as connection:
-        return bool(connection.execute(statement).rowcount)
+        return store.mark(connection, message.id, **values)
 
 
 def release(ctx: Context, messages: list[Message]) -> None:
     """Give back claims not yet delivered (at shutdown), so another dispatcher need not wait for the lease."""
-    if not messages:
-        return
-    statement = update(outbox).where(outbox.c.id.in_([m.id for m in messages]), outbox.c.status == "pending")
     with ctx.db.begin() as connection:
-        connection.execute(statement.values(claimed_until=None))
+        store.release(connection, [m.id for m in messages])

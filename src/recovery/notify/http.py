@@ -7,23 +7,16 @@ drop a repeated ``X-Recovery-Delivery`` id: delivery is at least once.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 
 import httpx
 
 from recovery import __version__
 from recovery.clock import Clock
+from recovery.core.signature import sign
 from recovery.notify.sinks import DeliveryError, Message, PermanentDeliveryError
 
 RETRYABLE = frozenset({408, 425, 429})
-
-
-def signature(secret: bytes, timestamp: str, body: bytes) -> str:
-    """The signature header's value for ``body`` sent at ``timestamp`` (unix seconds)."""
-    digest = hmac.new(secret, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
-    return f"sha256={digest}"
 
 
 class HTTPSink:
@@ -42,7 +35,7 @@ class HTTPSink:
         headers = {
             "Content-Type": "application/json",
             "X-Recovery-Timestamp": timestamp,
-            "X-Recovery-Signature": signature(self._secret, timestamp, body),
+            "X-Recovery-Signature": sign(self._secret, timestamp, body),
             "X-Recovery-Delivery": message.key,
         }
         try:

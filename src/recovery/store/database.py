@@ -111,6 +111,11 @@ _WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDic
 _WRITERS_GUARD = threading.Lock()
 
 
+def is_embedded(db: Engine) -> bool:
+    """True for SQLite: one local file, no server."""
+    return db.dialect.name == "sqlite"
+
+
 @contextmanager
 def writer(db: Engine) -> Iterator[None]:
     """On SQLite, one writing thread per process at a time.

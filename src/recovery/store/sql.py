@@ -9,11 +9,21 @@ from sqlalchemy import Connection, CursorResult, Insert, Table
 from sqlalchemy.dialects import postgresql, sqlite
 
 
+def _insert(connection: Connection, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's own INSERT, which knows ON CONFLICT."""
+    return (postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert)(table)
+
+
 def insert_ignoring_duplicates(connection: Connection, table: Table) -> Insert:
     """An INSERT that skips rows violating a unique key (ON CONFLICT DO NOTHING on both dialects)."""
-    if connection.dialect.name == "postgresql":
-        return postgresql.insert(table).on_conflict_do_nothing()
-    return sqlite.insert(table).on_conflict_do_nothing()
+    return _insert(connection, table).on_conflict_do_nothing()
+
+
+def upsert(connection: Connection, table: Table, keys: Sequence[str], values: dict[str, Any]) -> None:
+    """Insert one row, or update the row with the same ``keys`` to ``values``."""
+    statement = _insert(connection, table).values(values)
+    changed = {name: value for name, value in values.items() if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changed))
 
 
 def chunks(items: Sequence[Any], size: int = 500) -> list[Sequence[Any]]:

@@ -59,15 +59,18 @@ def maximise(
     """Maximise ``log_likelihood`` (total over ``customers``) from ``start``; raise ModelError unless it converged."""
 
     def objective(log_params: FloatArray) -> float:
-        with np.errstate(over="ignore"):
-            value = -log_likelihood(np.exp(log_params)) / customers
+        value = -log_likelihood(np.exp(log_params)) / customers
         # A non-finite value is a wall for the optimiser, not a result.
         return value if np.isfinite(value) else np.inf
 
-    found = minimize(objective, np.log(start), method="L-BFGS-B", options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9})
-    if not found.success:
-        # Line searches on finite-difference gradients often stop close to the optimum; finish there.
-        found = minimize(objective, found.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-12})
+    # Trial points off in the tails overflow or hit a wall (inf − inf in a finite difference): expected.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        found = minimize(
+            objective, np.log(start), method="L-BFGS-B", options={"maxiter": 500, "ftol": 1e-13, "gtol": 1e-9}
+        )
+        if not found.success:
+            # Line searches on finite-difference gradients can stop just short of the optimum; finish there.
+            found = minimize(objective, found.x, method="Nelder-Mead", options={"xatol": 1e-7, "fatol": 1e-12})
     params = np.exp(found.x)
     _check(model, names, found.success, str(found.message), params, -found.fun * customers)
     total = float(log_likelihood(params))

@@ -22,7 +22,7 @@ from recovery.intake.rules import SourceRules
 from recovery.intake.signing import require_header, same
 from recovery.intake.snapshot import TicketSnapshot, ticket_events
 
-STATUSES = {"2": "open", "3": "pending", "4": "resolved", "5": "closed"}
+STATUSES = {"2": "Open", "3": "Pending", "4": "Resolved", "5": "Closed"}  # as Freshdesk labels them
 
 
 def verify(headers: Mapping[str, str], raw_body: bytes, secret: str, now: datetime, rules: SourceRules) -> None:

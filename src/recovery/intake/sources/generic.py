@@ -6,13 +6,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from recovery.core.roles import ROLES
+from recovery.core.signature import sign
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import (
@@ -28,12 +27,6 @@ from recovery.intake.events import (
 from recovery.intake.fields import get, obj, score_1_to_5, text, timestamp
 from recovery.intake.rules import SourceRules
 from recovery.intake.signing import require_header, same, unix_time, within_window
-
-
-def sign(secret: str, timestamp_text: str, raw_body: bytes) -> str:
-    """The ``X-Recovery-Signature`` value for a body sent at ``timestamp_text``."""
-    message = timestamp_text.encode() + b"." + raw_body
-    return "sha256=" + hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
 
 
 def verify(headers: Mapping[str, str], raw_body: bytes, secret: str, now: datetime, rules: SourceRules) -> None:
