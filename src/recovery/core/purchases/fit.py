@@ -133,9 +133,9 @@ def _hessian(f: LogLikelihood, at: FloatArray) -> FloatArray:
 def _second_difference(f: LogLikelihood, at: FloatArray, steps: FloatArray, i: int, j: int, centre: float) -> float:
     """One entry of the Hessian: the diagonal from three points, the rest from four."""
     e_i = np.zeros_like(at)
-    e_i[i] = steps[i]
+    e_i[i] = h_i = float(steps[i])
     if i == j:
-        return (f(at + e_i) - 2 * centre + f(at - e_i)) / steps[i] ** 2
+        return (f(at + e_i) - 2 * centre + f(at - e_i)) / h_i**2
     e_j = np.zeros_like(at)
-    e_j[j] = steps[j]
-    return (f(at + e_i + e_j) - f(at + e_i - e_j) - f(at - e_i + e_j) + f(at - e_i - e_j)) / (4 * steps[i] * steps[j])
+    e_j[j] = h_j = float(steps[j])
+    return (f(at + e_i + e_j) - f(at + e_i - e_j) - f(at - e_i + e_j) + f(at - e_i - e_j)) / (4 * h_i * h_j)

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import expit, gammaln, hyp2f1
+from scipy.special import expit, gammaln
 
 from recovery.core.purchases.fit import FitResult, maximise, weighted_rows, weighted_total
+from recovery.core.purchases.hypergeometric import log_hyp2f1_scaled
 from recovery.core.purchases.summary import FloatArray, histories
 from recovery.errors import ModelError
 
@@ -37,38 +38,18 @@ class ParetoNBDParams:
 
 
 def _log_end_term(params: ParetoNBDParams, x: FloatArray, t: FloatArray) -> FloatArray:
-    """Log of the 2F1 term of A_0 at time ``t`` (Fader & Hardie's two branches, α ≥ β or α < β).
+    """Log of the 2F1 term of A_0 at time ``t``, in Fader & Hardie's two branches (α ≥ β or α < β).
 
-    Each 2F1 is taken in the form that stays bounded as its argument nears 1 (c − a − b > 0): the
-    textbook form or its Euler transform, with the power prefactors in logs. So neither overflows
-    for large x, and far-apart α and β (argument near 1) stay finite.
+    α ≥ β: 2F1(p, s+1; p+1; z) / (α+t)^p with z = (α−β)/(α+t); α < β: 2F1(p, r+x; p+1; z) / (β+t)^p with
+    z = (β−α)/(β+t); p = r+s+x. Both are (1−z)^−δ 2F1(1, p−δ; p+1; z) / (max(α, β)+t)^p by Euler's
+    transformation, with δ = s or r+x−1: a form that stays finite for large x and for z near 1.
     """
     r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
-    k, p = r + x, r + s + x
-    if alpha >= beta:
-        # 2F1(p, s+1; p+1; z) / (α+t)^p = 2F1(1, k; p+1; z) (α+t)^−k (β+t)^−s, with z = (α−β)/(α+t)
-        f = _hyp2f1(1.0, k, p + 1, (alpha - beta) / (alpha + t))
-        return np.asarray(np.log(f) - s * np.log(beta + t) - k * np.log(alpha + t), dtype=np.float64)
-    # 2F1(p, k; p+1; z) / (β+t)^p with z = (β−α)/(β+t): bounded as it is when k < 1, in Euler's form otherwise
-    z = (beta - alpha) / (beta + t)
-    textbook = k < 1
-    out = np.empty(np.broadcast(k, z).shape)
-    k, p, z, t = (np.broadcast_to(a, out.shape) for a in (k, p, z, t))
-    kt, pt, zt, tt = k[textbook], p[textbook], z[textbook], t[textbook]
-    out[textbook] = np.log(_hyp2f1(pt, kt, pt + 1, zt)) - pt * np.log(beta + tt)
-    ke, pe, ze, te = k[~textbook], p[~textbook], z[~textbook], t[~textbook]
-    euler = np.log(_hyp2f1(1.0, s + 1, pe + 1, ze)) - (s + 1) * np.log(beta + te) - (ke - 1) * np.log(alpha + te)
-    out[~textbook] = euler
-    return out
-
-
-def _hyp2f1(a: npt.ArrayLike, b: npt.ArrayLike, c: npt.ArrayLike, z: npt.ArrayLike) -> FloatArray:
-    """scipy's 2F1, retried a hair off an integer c − a − b, where it gives inf or NaN near z = 1."""
-    f = np.asarray(hyp2f1(a, b, c, z), dtype=np.float64)
-    failed = ~np.isfinite(f)
-    if failed.any():
-        f = np.where(failed, hyp2f1(a, b, np.asarray(c) + 1e-9, z), f)
-    return f
+    p = r + s + x
+    high, low = max(alpha, beta), min(alpha, beta)
+    delta = s if alpha >= beta else r + x - 1
+    log_f = log_hyp2f1_scaled(delta, p, (high - low) / (high + t), (low + t) / (high + t))
+    return np.asarray(log_f - p * np.log(high + t), dtype=np.float64)
 
 
 def _log_a0(at_t_x: FloatArray, at_T: FloatArray) -> FloatArray:
