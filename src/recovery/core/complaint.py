@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
+from typing import Any
 
 from recovery.core.commands import FireTrigger
 from recovery.core.deadlines import Timers
@@ -46,6 +48,38 @@ class Complaint:
     def ticket(self) -> str | None:
         """``source:id`` of the helpdesk ticket it came from, if any."""
         return f"{self.ticket_source}:{self.ticket_id}" if self.ticket_source else None
+
+
+def evolve(complaint: Complaint, **changes: Any) -> Complaint:
+    """A copy of ``complaint`` with ``changes``; it runs for every transition, so it is built positionally
+    (``dataclasses.replace`` costs nearly twice as much)."""
+    values = list(_values_of(complaint))
+    for name, value in changes.items():
+        values[_INDEX[name]] = value
+    return Complaint(*values)
+
+
+def moved(
+    complaint: Complaint, state: str, at: datetime, timers: Timers, due_at: datetime | None, closed_as: str | None
+) -> Complaint:
+    """The complaint entering ``state`` at ``at`` with fresh ``timers``: any pause ends, a final state closes it."""
+    if not timers.closed:
+        return evolve(complaint, state=state, state_entered_at=at, timers=timers, due_at=due_at, pause_reason=None)
+    return evolve(
+        complaint,
+        state=state,
+        state_entered_at=at,
+        timers=timers,
+        due_at=due_at,
+        pause_reason=None,
+        closed_at=at,
+        closed_as=closed_as,
+    )
+
+
+_FIELDS = tuple(Complaint.__dataclass_fields__)
+_INDEX = {name: i for i, name in enumerate(_FIELDS)}
+_values_of = attrgetter(*_FIELDS)
 
 
 def facts_for(command: FireTrigger, complaint: Complaint, workflow: Workflow) -> Facts:

@@ -5,6 +5,7 @@ Pure functions over ``Timers``; the engine stores the result, the scheduler read
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -115,16 +116,14 @@ def _shift(
     return calendar.add_business(moment, paused_work)
 
 
-def ladder(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> list[tuple[EscalationStep, datetime]]:
-    """The escalation steps above the current level, each with the moment it falls due."""
+def ladder(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> Iterator[tuple[EscalationStep, datetime]]:
+    """The escalation steps above the current level, each with the moment it falls due, computed as asked."""
     deadline = timers.deadline
     if deadline is None:
-        return []
-    return [
-        (step, calendar.add(deadline, step.overdue_by))
-        for step in workflow.escalation
-        if step.level > timers.escalation_level
-    ]
+        return
+    for step in workflow.escalation:
+        if step.level > timers.escalation_level:
+            yield step, calendar.add(deadline, step.overdue_by)
 
 
 def escalation_due(workflow: Workflow, timers: Timers, calendar: BusinessCalendar) -> datetime | None:

@@ -7,7 +7,6 @@ follow-up or outbox rows commit together or not at all.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -17,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from recovery.core import deadlines
 from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
-from recovery.core.complaint import Complaint, facts_for
+from recovery.core.complaint import Complaint, evolve, facts_for, moved
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
 from recovery.core.workflow import Workflow
@@ -149,7 +148,7 @@ def fire_batch(ctx: Context, commands: Sequence[FireTrigger]) -> list[Outcome]:
             raise NotFoundError(f"no complaint {missing[0]}")
         steps = Steps(ctx, connection, loaded.values())
         outcomes = [steps.fire(command) for command in commands]
-        steps.write()
+        steps.write(last=True)
         return outcomes
 
 
@@ -233,16 +232,20 @@ class Steps:
                     "recorded_at": now,
                 }
             )
-            return replace(complaint, last_score=command.score)
+            return evolve(complaint, last_score=command.score)
         if role == Role.REOPEN:
-            return replace(complaint, reopen_count=complaint.reopen_count + 1)
+            return evolve(complaint, reopen_count=complaint.reopen_count + 1)
         return complaint
 
-    def write(self) -> None:
-        """Store every changed complaint and the rows the steps gathered; the steps start afresh."""
+    def write(self, *, last: bool = False) -> None:
+        """Store every changed complaint and the rows the steps gathered; the steps start afresh.
+
+        ``last``: nothing will be fired or read after this, so the stored copies need not be kept.
+        """
         changed = [c for i, c in self.current.items() if c is not self.before[i]]
-        for saved in store.save(self.connection, changed, self.before):
-            self.current[saved.id] = saved
+        store.save(self.connection, changed, self.before)
+        if not last:
+            self.current.update((c.id, store.stored(c)) for c in changed)
         audit.append(self.connection, self._audit)
         if self._compensations:
             self.connection.execute(compensations.insert(), self._compensations)
@@ -255,17 +258,8 @@ class Steps:
 def _enter(ctx: Context, workflow: Workflow, complaint: Complaint, outcome: Applied, now: datetime) -> Complaint:
     """The complaint in its new state with fresh step deadlines; a transition ends any pause."""
     timers = deadlines.entered(workflow, outcome.dest, complaint.severity, now, complaint.timers, ctx.calendar)
-    final = workflow.is_final(outcome.dest)
-    return replace(
-        complaint,
-        state=outcome.dest,
-        state_entered_at=now,
-        pause_reason=None,
-        closed_at=now if final else complaint.closed_at,
-        closed_as=outcome.role if final else complaint.closed_as,
-        timers=timers,
-        due_at=deadlines.due_at(workflow, timers, ctx.calendar),
-    )
+    due = deadlines.due_at(workflow, timers, ctx.calendar)
+    return moved(complaint, outcome.dest, now, timers, due, outcome.role)
 
 
 def _payload(command: FireTrigger) -> dict[str, Any] | None:

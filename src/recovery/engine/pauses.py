@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Connection
 
 from recovery.core import deadlines
 from recovery.core.commands import PauseComplaint, ResumeComplaint
-from recovery.core.complaint import Complaint
+from recovery.core.complaint import Complaint, evolve
 from recovery.core.workflow import Workflow
 from recovery.engine.complaints import check_actor
 from recovery.engine.context import Context
@@ -28,13 +27,14 @@ def pause(ctx: Context, command: PauseComplaint) -> Complaint:
         problem = _pause_problem(workflow, complaint, command.reason)
         if problem is None:
             timers = deadlines.paused(workflow, now, complaint.timers, ctx.calendar)
-            paused = replace(
+            paused = evolve(
                 complaint,
                 pause_reason=command.reason,
                 timers=timers,
                 due_at=deadlines.due_at(workflow, timers, ctx.calendar),
             )
-            (complaint,) = store.save(connection, [paused], {complaint.id: complaint})
+            store.save(connection, [paused], {complaint.id: complaint})
+            complaint = store.stored(paused)
         outcome = "applied" if problem is None else "refused"
         note = problem or command.note or (command.reason or "")  # the reason shows in the history
         dest = complaint.state if problem is None else None  # a refused attempt goes nowhere
@@ -89,10 +89,11 @@ def resume_in(
     paused_at = complaint.paused_at
     assert paused_at is not None
     timers = deadlines.resumed(workflow, complaint.state, now, complaint.timers, ctx.calendar)
-    resumed = replace(
+    resumed = evolve(
         complaint, pause_reason=None, timers=timers, due_at=deadlines.due_at(workflow, timers, ctx.calendar)
     )
-    (saved,) = store.save(connection, [resumed], {complaint.id: complaint})
+    store.save(connection, [resumed], {complaint.id: complaint})
+    saved = store.stored(resumed)
     text = note or ("pause cap reached" if automatic else "")
     payload = {
         "reason": complaint.pause_reason,

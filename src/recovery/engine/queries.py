@@ -77,7 +77,7 @@ def list_complaints(
     if customer_id is not None:
         query = query.where(complaints.c.customer_id == customer_id)
     with ctx.read() as connection:
-        return [complaint_view(store.from_row(r)) for r in connection.execute(query).mappings()]
+        return [complaint_view(store.from_row(r)) for r in connection.execute(query)]
 
 
 def history(ctx: Context, complaint_id: int) -> list[dict[str, Any]]:
@@ -165,7 +165,7 @@ def customer_detail(connection: Connection, customer: dict[str, Any]) -> dict[st
     """A customer with their complaints."""
     found = connection.execute(
         select(complaints).where(complaints.c.customer_id == customer["id"]).order_by(complaints.c.id)
-    ).mappings()
+    )
     view = customer_view(customer)
     view["complaints"] = [complaint_view(store.from_row(r)) for r in found]
     return view

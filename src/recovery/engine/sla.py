@@ -13,14 +13,14 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 
 from recovery.core import deadlines
-from recovery.core.complaint import Complaint
+from recovery.core.complaint import Complaint, evolve
 from recovery.core.overdue import Due, due_now, pause_over
 from recovery.engine.context import Context
 from recovery.engine.pauses import resume_in
@@ -136,7 +136,7 @@ def scan(
 def _batch_in(ctx: Context, connection: Connection, size: int, report: ScanReport, *, record: bool) -> bool:
     """Claim and act on one batch inside ``connection``'s transaction; False when the scan is done."""
     now = ctx.clock.now()
-    claimed = [store.from_row(row) for row in connection.execute(store.claim_due(now, size)).mappings()]
+    claimed = [store.from_row(row) for row in connection.execute(store.claim_due(now, size))]
     if not claimed:
         return False
     batch = _ScanBatch(now, _people(connection), record, report)
@@ -177,7 +177,7 @@ def _look(
         _record(complaint, due, batch)
     if timers is complaint.timers:
         return complaint
-    return replace(complaint, timers=timers, due_at=deadlines.due_at(workflow, timers, ctx.calendar))
+    return evolve(complaint, timers=timers, due_at=deadlines.due_at(workflow, timers, ctx.calendar))
 
 
 def _record(complaint: Complaint, due: Due, batch: _ScanBatch) -> None:
