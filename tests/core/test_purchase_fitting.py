@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -76,9 +78,9 @@ def test_pareto_nbd_fits_bgnbd_customers_close_to_bgnbd_on_the_same_data() -> No
 
 
 @pytest.mark.parametrize("fit", [fit_bgnbd, fit_pareto_nbd], ids=["bgnbd", "pareto-nbd"])
-def test_customers_who_all_bought_once_are_refused_by_the_count_models(fit: object) -> None:
+def test_customers_who_all_bought_once_are_refused_by_the_count_models(fit: Callable[..., FitResult]) -> None:
     with pytest.raises(ModelError, match="no customer bought more than once"):
-        fit(np.zeros(50), np.zeros(50), np.full(50, 39.0))  # type: ignore[operator]
+        fit(np.zeros(50), np.zeros(50), np.full(50, 39.0))
 
 
 def test_all_zero_spend_is_refused_by_gamma_gamma() -> None:

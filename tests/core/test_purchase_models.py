@@ -6,6 +6,7 @@ for the Gamma-Gamma; the data and the figures are described in tests/data/cdnow/
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -144,10 +145,15 @@ def test_pareto_nbd_does_not_give_customers_who_never_bought_again_p_alive_of_on
     assert alive.mean() < 0.5
 
 
-@pytest.mark.parametrize("model", [bgnbd, pareto_nbd], ids=["bgnbd", "pareto-nbd"])
-def test_p_alive_falls_the_longer_a_frequent_buyer_has_been_silent(model: object) -> None:
-    params = PUBLISHED_BGNBD if model is bgnbd else PUBLISHED_PARETO
-    alive = model.p_alive(params, 5, np.array([38.0, 30.0, 10.0]), 38.86)  # type: ignore[attr-defined]
+@pytest.mark.parametrize(
+    ("p_alive", "params"),
+    [(bgnbd.p_alive, PUBLISHED_BGNBD), (pareto_nbd.p_alive, PUBLISHED_PARETO)],
+    ids=["bgnbd", "pareto-nbd"],
+)
+def test_p_alive_falls_the_longer_a_frequent_buyer_has_been_silent(
+    p_alive: Callable[..., np.ndarray], params: BGNBDParams | ParetoNBDParams
+) -> None:
+    alive = p_alive(params, 5, np.array([38.0, 30.0, 10.0]), 38.86)
     assert np.all(np.diff(alive) < 0)
 
 

@@ -6,7 +6,7 @@ with probability p ~ Beta(a, b). Times are in weeks; x, t_x and T as in ``summar
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -17,6 +17,7 @@ from recovery.core.purchases.summary import FloatArray, histories
 from recovery.errors import ModelError
 
 MODEL = "bg/nbd"
+NEAR_ONE = 1e-5
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,22 +103,47 @@ def conditional_expected_purchases(
 ) -> FloatArray:
     """E[X(T, T + t) | history]: expected purchases in the next ``t`` weeks (equation 10 of the paper)."""
     xs, ts, Ts = histories(MODEL, x, t_x, T)
-    r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    z = t / (alpha + Ts + t)
-    # Euler's transformation folds ((α+T)/(α+T+t))^(r+x) into the 2F1, which otherwise overflows for large x.
-    remaining = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + xs - 1, z)
-    return np.asarray((a + b + xs - 1) / (a - 1) * (1 - remaining) * _p_alive(params, xs, ts, Ts), dtype=np.float64)
+    return _purchases_if_alive(params, t, xs, Ts) * _p_alive(params, xs, ts, Ts)
 
 
 def expected_purchases(params: BGNBDParams, t: npt.ArrayLike) -> FloatArray:
-    """E[X(t)]: expected purchases in ``t`` weeks by a customer who has just made a first purchase."""
+    """E[X(t)]: expected repeat purchases in ``t`` weeks of a customer who has just made a first purchase."""
+    ts = np.asarray(t, dtype=np.float64)
+    return _purchases_if_alive(params, ts, np.zeros_like(ts), np.zeros_like(ts))
+
+
+def _purchases_if_alive(params: BGNBDParams, t: float | FloatArray, x: FloatArray, T: FloatArray) -> FloatArray:
+    """Expected purchases in (T, T + t] of a customer alive at T with x repeat purchases.
+
+    (a+b+x−1)/(a−1) (1 − (1−z)^(a−1) 2F1(a+b−1−r, a−1; a+b+x−1; z)) with z = t/(α+T+t): Euler's form
+    of equation 10, whose 2F1 does not overflow for large x. At a = 1 it is 0/0 with a smooth limit,
+    taken between a = 1 ± 1e-5 (the error, of order 1e-10, is below what cancellation would cost).
+    """
+    if abs(params.a - 1) >= NEAR_ONE:
+        return _purchases_if_alive_away_from_one(params, t, x, T)
+    low, high = (_purchases_if_alive_away_from_one(replace(params, a=a), t, x, T) for a in (1 - NEAR_ONE, 1 + NEAR_ONE))
+    share = (params.a - (1 - NEAR_ONE)) / (2 * NEAR_ONE)
+    return np.asarray(low + share * (high - low), dtype=np.float64)
+
+
+def _purchases_if_alive_away_from_one(
+    params: BGNBDParams, t: float | FloatArray, x: FloatArray, T: FloatArray
+) -> FloatArray:
     r, alpha, a, b = params.r, params.alpha, params.a, params.b
-    z = np.asarray(t, dtype=np.float64) / (alpha + np.asarray(t, dtype=np.float64))
-    remaining = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b - 1, z)
-    return np.asarray((a + b - 1) / (a - 1) * (1 - remaining), dtype=np.float64)
+    z = np.asarray(t, dtype=np.float64) / (alpha + T + t)
+    with np.errstate(invalid="ignore"):
+        remaining = (1 - z) ** (a - 1) * hyp2f1(a + b - 1 - r, a - 1, a + b + x - 1, z)
+    expected = np.asarray((a + b + x - 1) / (a - 1) * (1 - remaining), dtype=np.float64)
+    if not np.isfinite(expected).all():
+        # scipy's 2F1 gives NaN for large x when t is many times α + T; say so rather than pass NaN on.
+        raise ModelError(
+            f"{MODEL}: expected purchases over t = {np.max(t):.4g} weeks cannot be evaluated for "
+            f"{np.count_nonzero(~np.isfinite(expected))} customers (x up to {np.max(x, initial=0):.0f})"
+        )
+    return expected
 
 
 def p_no_purchases(params: BGNBDParams, t: npt.ArrayLike) -> FloatArray:
     """P(X(t) = 0): the chance that a new customer makes no repeat purchase in ``t`` weeks."""
-    t = np.asarray(t, dtype=np.float64)
-    return np.asarray((params.alpha / (params.alpha + t)) ** params.r, dtype=np.float64)
+    ts = np.asarray(t, dtype=np.float64)
+    return np.asarray((params.alpha / (params.alpha + ts)) ** params.r, dtype=np.float64)

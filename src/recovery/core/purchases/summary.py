@@ -7,6 +7,7 @@ one purchase-day, as in the published CDNOW analyses (bucketing by week changes 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -16,6 +17,8 @@ import numpy.typing as npt
 from recovery.errors import InvalidInputError, ModelError
 
 FloatArray = npt.NDArray[np.float64]
+# dates, naive datetimes (a subclass of date) or anything numpy reads as datetime64
+Days = npt.ArrayLike | Sequence[date]
 DAYS_PER_WEEK = 7.0
 
 
@@ -34,7 +37,7 @@ class PurchaseSummary:
 
 
 def summarise(
-    customers: npt.ArrayLike, purchased_on: npt.ArrayLike, amounts: npt.ArrayLike, until: date | np.datetime64
+    customers: npt.ArrayLike, purchased_on: Days, amounts: npt.ArrayLike, until: date | np.datetime64
 ) -> PurchaseSummary:
     """Model inputs of every customer who bought on or before ``until``, from one row per purchase.
 
@@ -86,7 +89,7 @@ def _per_customer(
 
 
 def _columns(
-    customers: npt.ArrayLike, purchased_on: npt.ArrayLike, amounts: npt.ArrayLike
+    customers: npt.ArrayLike, purchased_on: Days, amounts: npt.ArrayLike
 ) -> tuple[npt.NDArray[np.generic], npt.NDArray[np.int64], FloatArray]:
     """The three input columns as numpy arrays of one length: keys, day numbers, float amounts."""
     keys = np.asarray(customers)
@@ -101,7 +104,7 @@ def _columns(
     return keys, days, values
 
 
-def _day_numbers(purchased_on: npt.ArrayLike) -> npt.NDArray[np.int64]:
+def _day_numbers(purchased_on: Days) -> npt.NDArray[np.int64]:
     """Days since 1970-01-01; numpy only warns on aware datetimes, which would silently shift a day."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
