@@ -129,3 +129,11 @@ def test_a_well_posed_likelihood_gives_its_maximum_and_standard_error() -> None:
     assert fit.standard_errors is not None
     assert fit.standard_errors["rate"] == pytest.approx(np.sqrt(3.0 / 40), rel=1e-3)
     assert fit.converged
+
+
+def test_gamma_gamma_does_not_depend_on_the_currency_spend_is_counted_in() -> None:
+    x, m_x = simulate_spend(GammaGammaParams(6.25, 3.74, 15.44), 1000, np.random.default_rng(SEED))
+    dollars, rials = fit_gamma_gamma(x, m_x), fit_gamma_gamma(x, m_x * 1e6)
+    # The same optimisation up to rounding: equal far inside the standard errors.
+    assert rials.params == pytest.approx({**dollars.params, "gamma": dollars.params["gamma"] * 1e6}, rel=1e-4)
+    assert rials.log_likelihood == pytest.approx(dollars.log_likelihood - 1000 * np.log(1e6), rel=1e-9)

@@ -6,7 +6,7 @@ is fitted on the mean value m_x of the x > 0 repeat purchases only, and needs th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
@@ -52,7 +52,7 @@ def repeat_buyers(x: npt.ArrayLike, m_x: npt.ArrayLike) -> tuple[FloatArray, Flo
 def log_likelihood(params: GammaGammaParams, x: npt.ArrayLike, m_x: npt.ArrayLike) -> FloatArray:
     """Log-likelihood of each repeat buyer's average spend m_x given x (customers with x = 0 are left out)."""
     xs, ms = repeat_buyers(x, m_x)
-    return _log_likelihood(params, xs, ms, np.log(ms * xs), _log_shared(params, xs))
+    return _log_likelihood(params, xs, np.log(ms), np.log(ms * xs), _log_shared(params, xs))
 
 
 def _log_shared(params: GammaGammaParams, x: FloatArray) -> FloatArray:
@@ -62,12 +62,12 @@ def _log_shared(params: GammaGammaParams, x: FloatArray) -> FloatArray:
 
 
 def _log_likelihood(
-    params: GammaGammaParams, x: FloatArray, m: FloatArray, log_mx: FloatArray, shared: FloatArray
+    params: GammaGammaParams, x: FloatArray, log_m: FloatArray, log_mx: FloatArray, shared: FloatArray
 ) -> FloatArray:
     # f(m | x) = Γ(px+q) / (Γ(px) Γ(q)) γ^q m^(px−1) x^px / (γ + m x)^(px+q); m^(px−1) x^px = (m x)^px / m
     px = params.p * x
     return np.asarray(
-        shared + px * log_mx - np.log(m) - (px + params.q) * np.log(params.gamma + m * x), dtype=np.float64
+        shared + px * log_mx - log_m - (px + params.q) * np.logaddexp(np.log(params.gamma), log_mx), dtype=np.float64
     )
 
 
@@ -79,17 +79,32 @@ def fit_gamma_gamma(x: npt.ArrayLike, m_x: npt.ArrayLike, start: GammaGammaParam
             f"{MODEL}: {xs.size} repeat buyers with {np.unique(ms).size} distinct average spends; "
             "the spread of spend across customers cannot be estimated"
         )
-    (ux, um), weights = weighted_rows(xs, ms)
-    log_mx = np.log(um * ux)
+    # γ is in units of money: fit on spend in units of its mean, so that no currency makes γ look like
+    # a runaway parameter and the search starts close; the density then picks up 1/scale per customer.
+    scale = float(np.mean(ms))
+    (ux, um), weights = weighted_rows(xs, ms / scale)
+    log_mx, log_m = np.log(um * ux), np.log(um)
     x_values, x_index = by_value(ux)
 
     def total(p: FloatArray) -> float:
         params = GammaGammaParams(*p)
-        return weighted_total(weights, _log_likelihood(params, ux, um, log_mx, _log_shared(params, x_values)[x_index]))
+        shared = _log_shared(params, x_values)[x_index]
+        return weighted_total(weights, _log_likelihood(params, ux, log_m, log_mx, shared))
 
-    # The scale γ follows the currency; starting it at the mean spend keeps the search short.
-    first = start or GammaGammaParams(1.0, 1.0, float(np.mean(ms)))
-    return maximise(MODEL, ("p", "q", "gamma"), total, np.array([first.p, first.q, first.gamma]), int(xs.size))
+    first = start or GammaGammaParams(1.0, 1.0, scale)
+    unit = maximise(MODEL, ("p", "q", "gamma"), total, np.array([first.p, first.q, first.gamma / scale]), xs.size)
+    return _in_money(unit, scale)
+
+
+def _in_money(fit: FitResult, scale: float) -> FitResult:
+    """A fit on spend divided by ``scale``, expressed in the original units."""
+    errors = fit.standard_errors
+    return replace(
+        fit,
+        params={**fit.params, "gamma": fit.params["gamma"] * scale},
+        log_likelihood=fit.log_likelihood - fit.customers * float(np.log(scale)),
+        standard_errors=None if errors is None else {**errors, "gamma": errors["gamma"] * scale},
+    )
 
 
 def conditional_expected_spend(params: GammaGammaParams, x: npt.ArrayLike, m_x: npt.ArrayLike) -> FloatArray:
