@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +17,7 @@ from recovery.clock import SettableClock
 from recovery.core.calendar import BusinessCalendar
 from recovery.core.commands import FireTrigger, OpenComplaint
 from recovery.core.guards import Compensation
+from recovery.core.roles import without_roles
 from recovery.engine import fire, open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer
@@ -149,3 +153,36 @@ def test_registry_names_the_current_files(v1: Context) -> None:
     assert v1.workflows.names == ["standard"]
     with pytest.raises(NotFoundError, match="unknown workflow 'minor'; known: standard"):
         v1.workflows.current("minor")
+
+
+def store_the_definition_from_before_roles(db: Engine, at: datetime) -> None:
+    """workflow_definitions as a database written before roles existed holds standard v1: without its roles."""
+    bare = without_roles(STANDARD)
+    checksum = hashlib.sha256(json.dumps(bare, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
+    with db.begin() as connection:
+        connection.execute(
+            workflow_definitions.insert().values(
+                name="standard", version=1, checksum=checksum, definition=bare, stored_at=at
+            )
+        )
+
+
+def test_a_database_from_before_roles_accepts_the_file_that_now_declares_them(
+    db: Engine, v1: Context, customer: int
+) -> None:
+    store_the_definition_from_before_roles(db, v1.clock.now())
+    complaint_id = open_complaint(v1, OpenComplaint(customer, "opened after the upgrade"))
+    assert get_complaint(v1, complaint_id)["workflow_version"] == 1
+
+
+def test_a_complaint_from_before_roles_follows_the_legacy_roles_of_its_stored_rules(
+    db: Engine, v1: Context, customer: int, clock: SettableClock, calendar: BusinessCalendar
+) -> None:
+    store_the_definition_from_before_roles(db, v1.clock.now())
+    complaint_id = open_complaint(v1, OpenComplaint(customer, "opened before the upgrade"))
+    # Another process that knows no current file reads the rules from the database alone.
+    stored_only = Context(db=db, workflows=WorkflowRegistry({}), calendar=calendar, clock=clock)
+    to_following_up(stored_only, complaint_id, 2)
+    fire(stored_only, FireTrigger(complaint_id, "reopen"))
+    view = get_complaint(stored_only, complaint_id)
+    assert (view["state"], view["last_score"], view["reopen_count"]) == ("acting", 2, 1)

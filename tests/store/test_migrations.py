@@ -39,3 +39,34 @@ def test_upgrade_creates_a_missing_sqlite_file_and_its_folder(tmp_path: object) 
     upgrade(engine)
     engine.dispose()
     assert path.exists()
+
+
+def test_complaints_closed_before_roles_get_the_role_that_closed_them(db_url: str) -> None:
+    engine = connect(db_url)
+    upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO customers (id, email, name, created_at) VALUES (1, 'a@example.com', '', :at)"),
+            {"at": "2026-01-01 00:00:00+00:00"},
+        )
+        for complaint_id, state in enumerate(("resolved", "withdrawn", "lost", "acting"), start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO complaints (id, customer_id, summary, severity, channel, workflow, workflow_version,"
+                    " state, opened_at, state_entered_at, final_deadline, final_warn_at, escalation_level, warned,"
+                    " follow_up_reminded, final_warned, final_breached, reopen_count, version)"
+                    " VALUES (:id, 1, 's', 'normal', 'email', 'standard', 1, :state, :at, :at, :at, :at, 0,"
+                    " false, false, false, false, 0, 1)"
+                ),
+                {"id": complaint_id, "state": state, "at": "2026-01-01 00:00:00+00:00"},
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT state, closed_as FROM complaints ORDER BY id")).all()
+    engine.dispose()
+    assert [tuple(r) for r in found] == [
+        ("resolved", "resolution"),
+        ("withdrawn", "withdrawal"),
+        ("lost", "defection"),
+        ("acting", None),
+    ]

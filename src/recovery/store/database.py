@@ -76,14 +76,14 @@ def _sqlite(url: str, database: str | None) -> Engine:
     return engine
 
 
-def upgrade(engine: Engine) -> None:
-    """Create the schema or bring it to the newest revision."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Create the schema or bring it to the newest revision (or to ``revision``)."""
     from alembic import command
 
     with engine.begin() as connection:
         config = _alembic_config()
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def check_current(engine: Engine) -> None:
