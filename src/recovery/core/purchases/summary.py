@@ -1,7 +1,8 @@
-"""From raw purchases to the per-customer inputs of the purchase models: x, t_x, T and m_x.
+"""The per-customer inputs of the purchase models, x, t_x, T and m_x, as built from raw purchases.
 
 Time is measured in weeks of exact days (days / 7); purchases of a customer on the same day are
 one purchase-day, as in the published CDNOW analyses (bucketing by week changes the estimates).
+``histories`` is the check every model makes that such inputs can be a purchase history.
 """
 
 from __future__ import annotations
