@@ -32,6 +32,7 @@ from recovery.errors import ConfigError
 from recovery.intake.deliveries import GroupCommit, rows_of
 from recovery.intake.delivery import Adapter, Delivery
 from recovery.intake.errors import ShapeError, SignatureError
+from recovery.intake.events import unstorable
 from recovery.intake.openapi import document
 from recovery.intake.rules import SourceRules
 from recovery.intake.sources import adapter
@@ -183,7 +184,9 @@ def _decode(raw: bytes) -> Any:
 
 def _parse(source: Source, payload: Any, delivery: Delivery) -> list[Any]:
     try:
-        return source.adapter.parse(payload, source.rules, delivery)
+        events = source.adapter.parse(payload, source.rules, delivery)
+        unstorable(events)
+        return events
     except ShapeError as exc:
         raise Refusal(422, "shape", str(exc), exc.field) from None
     except (TypeError, ValueError, AttributeError, KeyError, RecursionError) as exc:

@@ -6,9 +6,13 @@ the engine's inbox turns the stored form into engine commands.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime
 from typing import Any, ClassVar
+
+from recovery.core.values import moment_problem, problems
+from recovery.intake.errors import ShapeError
 
 
 def _plain(value: Any) -> Any:
@@ -103,3 +107,12 @@ class CustomerLost(IntakeEvent):
 EVENT_TYPES = tuple(
     cls.type for cls in (ComplaintOpened, TriggerFired, SatisfactionRated, CustomerFlagged, CustomerLost)
 )
+
+
+def unstorable(events: Sequence[IntakeEvent]) -> None:
+    """ShapeError naming the first field of ``events`` that no database could hold or no deadline use."""
+    for event in events:
+        if (problem := moment_problem(event.occurred_at)) is not None:
+            raise ShapeError("occurred_at", problem)
+        for where, problem in problems({"id": event.delivery_id, **event.body()}):
+            raise ShapeError(where, problem)
