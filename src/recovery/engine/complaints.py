@@ -19,6 +19,7 @@ from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
 from recovery.core.complaint import Complaint, evolve, facts_for, moved
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
+from recovery.core.values import moment_problem, number_problem, text_problem
 from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, TransitionRefused
@@ -87,14 +88,17 @@ def insert_complaint(
 
 
 def check_actor(actor: str | None) -> None:
-    """Refuse an actor name longer than the audit log holds."""
+    """Refuse an actor name longer than the audit log holds, or one a database cannot store."""
     # PostgreSQL would refuse a longer one with a DataError; SQLite would silently keep it.
     if actor is not None and len(actor) > ACTOR_MAX:
         raise InvalidInputError(f"actor: at most {ACTOR_MAX} characters, got {len(actor)}")
+    check_texts(actor=actor)
 
 
 def _check_open(workflow: Workflow, command: OpenComplaint) -> None:
     check_actor(command.actor)
+    check_texts(summary=command.summary, ticket=command.ticket_id, ticket_source=command.ticket_source)
+    check_moment(command.at)
     if not command.summary.strip():
         raise InvalidInputError("summary: a complaint needs a summary")
     if command.severity not in workflow.severity:
@@ -115,8 +119,31 @@ def _check_refs(connection: Connection, command: OpenComplaint) -> None:
 def check_storable(command: FireTrigger) -> None:
     """Refuse a command whose values the database cannot hold, before anything is written."""
     check_actor(command.actor)
-    if command.compensation is not None and abs(command.compensation.value) >= COMPENSATION_MAX:
-        raise InvalidInputError(f"compensation: the value must be below {COMPENSATION_MAX:,}")
+    check_texts(note=command.note, comment=command.comment, reason=command.reason, trigger=command.trigger)
+    check_moment(command.at)
+    if command.compensation is not None:
+        c = command.compensation
+        check_texts(**{"compensation.kind": c.kind, "compensation.description": c.description})
+        problem = number_problem(c.value)
+        if problem is not None:
+            raise InvalidInputError(f"compensation.value: {problem}")
+        if abs(c.value) >= COMPENSATION_MAX:
+            raise InvalidInputError(f"compensation: the value must be below {COMPENSATION_MAX:,}")
+
+
+def check_texts(**texts: str | None) -> None:
+    """InvalidInputError naming the first text a database cannot hold (a lone surrogate, a NUL)."""
+    for field, value in texts.items():
+        problem = None if value is None else text_problem(value)
+        if problem is not None:
+            raise InvalidInputError(f"{field}: {problem}")
+
+
+def check_moment(at: datetime | None) -> None:
+    """InvalidInputError for a time no deadline can be computed from."""
+    problem = None if at is None else moment_problem(at)
+    if problem is not None:
+        raise InvalidInputError(f"at: {problem}")
 
 
 def fire(ctx: Context, command: FireTrigger) -> Complaint:

@@ -10,7 +10,7 @@ from recovery.core import deadlines
 from recovery.core.commands import PauseComplaint, ResumeComplaint
 from recovery.core.complaint import Complaint, evolve
 from recovery.core.workflow import Workflow
-from recovery.engine.complaints import check_actor
+from recovery.engine.complaints import check_actor, check_texts
 from recovery.engine.context import Context
 from recovery.errors import TransitionRefused
 from recovery.store import audit
@@ -20,6 +20,7 @@ from recovery.store import complaints as store
 def pause(ctx: Context, command: PauseComplaint) -> Complaint:
     """Stop the step clock; without a known reason the attempt is audited and refused."""
     check_actor(command.actor)
+    check_texts(note=command.note, reason=command.reason)
     with ctx.db.begin() as connection:
         complaint = store.load(connection, command.complaint_id)
         workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
@@ -62,6 +63,7 @@ def _pause_problem(workflow: Workflow, complaint: Complaint, reason: str | None)
 def resume(ctx: Context, command: ResumeComplaint, *, automatic: bool = False) -> Complaint:
     """Restart the step clock; the deadlines move later by exactly the paused time."""
     check_actor(command.actor)
+    check_texts(note=command.note)
     with ctx.db.begin() as connection:
         complaint = store.load(connection, command.complaint_id)
         if complaint.paused_at is not None:

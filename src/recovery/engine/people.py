@@ -3,34 +3,42 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
+from recovery.core.values import text_problem
 from recovery.engine.context import Context
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError
 from recovery.store.schema import customers, staff
-from recovery.store.sql import inserted_id
+from recovery.store.sql import insert_ignoring_duplicates, inserted_id
 
 STAFF_ROLES = ("agent", "lead", "manager")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_STAFF_ID = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
+_EMAIL = re.compile(r"[^@\s\x00-\x1f\x7f]+@[^@\s\x00-\x1f\x7f]+\.[^@\s\x00-\x1f\x7f]+")
+_STAFF_ID = re.compile(r"[A-Za-z0-9_.@-]{1,64}")
 
 
 def normalise_email(email: str) -> str:
     """A trimmed, lower-case address; InvalidInputError when it is not one."""
     value = email.strip().lower()
-    if not _EMAIL.match(value) or len(value) > 320:
+    if not _EMAIL.fullmatch(value) or len(value) > 320:
         raise InvalidInputError(f"email: not an email address: {email!r}")
     return value
 
 
 def fits(field: str, value: str, limit: int) -> None:
-    """InvalidInputError unless ``value`` fits its column (PostgreSQL would refuse it, SQLite keep it)."""
+    """InvalidInputError unless ``value`` fits its column (PostgreSQL would refuse it, SQLite keep it) and is
+    plain text: no control characters, nothing a database cannot hold."""
     if len(value) > limit:
         raise InvalidInputError(f"{field}: at most {limit} characters, got {len(value)}")
+    problem = text_problem(value)
+    if problem is None and any(unicodedata.category(c) == "Cc" for c in value):
+        problem = "contains a control character"
+    if problem is not None:
+        raise InvalidInputError(f"{field}: {problem}")
 
 
 def add_customer(ctx: Context, email: str, name: str = "", external: tuple[str, str] | None = None) -> int:
@@ -43,17 +51,7 @@ def insert_customer(
     connection: Connection, email: str, name: str, external: tuple[str, str] | None, now: datetime
 ) -> int:
     """Insert a customer inside the caller's transaction."""
-    fits("name", name.strip(), 200)
-    if external:
-        fits("external source", external[0], 64)
-        fits("external id", external[1], 200)
-    row = {
-        "email": normalise_email(email),
-        "name": name.strip(),
-        "created_at": now,
-        "external_source": external[0] if external else None,
-        "external_id": external[1] if external else None,
-    }
+    row = _customer_row(email, name, external, now)
     try:
         with connection.begin_nested():
             return inserted_id(connection.execute(customers.insert().values(row)))
@@ -61,10 +59,40 @@ def insert_customer(
         raise ConflictError(f"a customer with email {row['email']} or that external id already exists") from exc
 
 
+def _customer_row(email: str, name: str, external: tuple[str, str] | None, now: datetime) -> dict[str, Any]:
+    fits("name", name.strip(), 200)
+    if external:
+        fits("external source", external[0], 64)
+        fits("external id", external[1], 200)
+    return {
+        "email": normalise_email(email),
+        "name": name.strip(),
+        "created_at": now,
+        "external_source": external[0] if external else None,
+        "external_id": external[1] if external else None,
+    }
+
+
 def ensure_customer(
     connection: Connection, email: str, name: str, external: tuple[str, str] | None, now: datetime
 ) -> int:
-    """The id of the customer with this external id or email, added if neither is known."""
+    """The id of the customer with this external id or email, added if neither is known.
+
+    Race-free: when another transaction adds the same customer at the same moment, the insert
+    does nothing and the second look finds theirs.
+    """
+    found = _known_customer(connection, email, external)
+    if found is not None:
+        return found
+    row = _customer_row(email, name, external, now)
+    connection.execute(insert_ignoring_duplicates(connection, customers).values(row))
+    found = _known_customer(connection, email, external)
+    if found is None:  # pragma: no cover - the insert or a racer's must have left one
+        raise ConflictError(f"customer {row['email']} could not be added or found")
+    return found
+
+
+def _known_customer(connection: Connection, email: str, external: tuple[str, str] | None) -> int | None:
     if external is not None:
         found = connection.execute(
             select(customers.c.id).where(
@@ -74,9 +102,7 @@ def ensure_customer(
         if found is not None:
             return int(found)
     found = connection.execute(select(customers.c.id).where(customers.c.email == normalise_email(email))).scalar()
-    if found is not None:
-        return int(found)
-    return insert_customer(connection, email, name, external, now)
+    return None if found is None else int(found)
 
 
 def find_customer(connection: Connection, ref: str | int) -> dict[str, Any]:
@@ -92,7 +118,7 @@ def find_customer(connection: Connection, ref: str | int) -> dict[str, Any]:
 
 def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, role: str = "agent") -> None:
     """Add a staff member with a role (agent, lead or manager)."""
-    if not _STAFF_ID.match(staff_id):
+    if not _STAFF_ID.fullmatch(staff_id):
         raise InvalidInputError(f"staff id: use letters, digits and . _ @ - (at most 64), got {staff_id!r}")
     if role not in STAFF_ROLES:
         raise InvalidInputError(f"role: unknown {role!r}; known: {', '.join(STAFF_ROLES)}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from recovery.core.roles import ROLES
@@ -103,7 +104,7 @@ def _trigger(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
         if compensation is None
         else {
             "kind": text(compensation, "kind"),
-            "value": text(compensation, "value"),
+            "value": _amount(compensation, "value", "compensation.value"),
             "description": text(compensation, "description", required=False),
         },
         score=None if score is None else score_1_to_5(score, "score"),
@@ -111,6 +112,18 @@ def _trigger(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
         reason=_opt(body, "reason"),
         **common,
     )
+
+
+def _amount(body: Mapping[str, Any], path: str, where: str) -> str:
+    """A money amount as text: a finite decimal number (``NaN`` passes ``Decimal()`` and fails later)."""
+    value = text(body, path)
+    try:
+        finite = Decimal(value.strip()).is_finite()
+    except InvalidOperation:
+        finite = False
+    if not finite:
+        raise ShapeError(where, f"not a finite number: {value[:40]!r}")
+    return value.strip()
 
 
 def _rated(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
