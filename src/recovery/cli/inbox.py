@@ -54,7 +54,7 @@ def show(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
 @click.argument("inbox_id", type=INBOX_ID)
 @pass_runtime
 def retry(runtime: Runtime, inbox_id: int) -> None:
-    """Apply a failed or dead-lettered event again, once its cause is fixed."""
+    """Apply a pending, held, failed or dead-lettered event again now, once its cause is fixed."""
     from recovery.engine.inbox import retry as retry_event
 
     result = retry_event(runtime.context(), inbox_id)
@@ -63,3 +63,15 @@ def retry(runtime: Runtime, inbox_id: int) -> None:
 
         raise RecoveryError(f"inbox event {inbox_id} failed again: {result.error}")
     click.echo(f"inbox event {inbox_id} {result.status}" + (f": {result.error}" if result.error else ""))
+
+
+@inbox.command("skip")
+@click.argument("inbox_id", type=INBOX_ID)
+@click.option("--reason", required=True, help="Why the event is given up (kept with it).")
+@pass_runtime
+def skip(runtime: Runtime, inbox_id: int, reason: str) -> None:
+    """Give up on a pending, held, failed or dead event; the ticket's held events go on."""
+    from recovery.engine.inbox import skip as skip_event
+
+    result = skip_event(runtime.context(), inbox_id, reason)
+    click.echo(f"inbox event {inbox_id} {result.status}: {result.error}")

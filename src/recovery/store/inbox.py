@@ -81,3 +81,9 @@ def record(connection: Connection, outcomes: Sequence[dict[str, Any]]) -> None:
             for o in outcomes
         ]
         connection.execute(_RECORD, params)
+
+
+def release_held(connection: Connection, source: str, ticket: str) -> None:
+    """The ticket's held events go back to pending, to be applied in order on the next tick."""
+    held = (inbox.c.status == "held") & (inbox.c.source == source) & (inbox.c.ticket == ticket)
+    connection.execute(update(inbox).where(held).values(status="pending", error=None, claimed_until=None))

@@ -7,7 +7,7 @@ pending events, each mapped to an engine command by ``handlers``; ``listing`` re
 
 from __future__ import annotations
 
-from recovery.engine.inbox.batch import Result, apply_pending, retry
+from recovery.engine.inbox.batch import Result, apply_pending, retry, skip
 from recovery.engine.inbox.listing import event_detail, list_events
 
-__all__ = ["Result", "apply_pending", "event_detail", "list_events", "retry"]
+__all__ = ["Result", "apply_pending", "event_detail", "list_events", "retry", "skip"]

@@ -8,27 +8,32 @@ dead-lettered with the reason. A crash rolls the whole transaction back: nothing
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import groupby
 from typing import Any
 
 from sqlalchemy import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from recovery.core.complaint import Complaint
 from recovery.core.definition import Workflow
 from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
-from recovery.engine.inbox.handlers import HANDLERS, Skipped, Waiting
+from recovery.engine.inbox.handlers import HANDLERS, Handler, Skipped, Waiting
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
 from recovery.store import complaints as complaint_store
 from recovery.store import inbox as store
 from recovery.store.database import writer
 from recovery.store.inbox import Ticket
 
+log = logging.getLogger(__name__)
+
 TICKETS_PER_TRANSACTION = 32  # ~200 events: a short write lock, so webhook commits slip in between
-STATUSES = ("pending", "applied", "skipped", "failed", "dead", "ignored")
+# held: a later event of a ticket whose event failed unexpectedly, kept back until that one is retried or skipped.
+STATUSES = ("pending", "held", "applied", "skipped", "failed", "dead", "ignored")
+MENDABLE = ("pending", "held", "failed", "dead")  # what retry and skip may act on
 
 
 @dataclass
@@ -38,13 +43,21 @@ class Result:
     status: str
     error: str | None = None
     parked_until: datetime | None = None
+    unexpected: bool = False  # failed for a reason no rule foresaw (poison data): the ticket's later events wait
 
 
 def apply_pending(ctx: Context, limit: int = 500) -> int:
     """Apply about ``limit`` pending events, a few dozen tickets per transaction; return how many applied."""
     applied = processed = 0
     while processed < limit:
-        done, seen = _apply_batch(ctx, min(TICKETS_PER_TRANSACTION, max(1, (limit - processed) // 4)))
+        wanted = min(TICKETS_PER_TRANSACTION, max(1, (limit - processed) // 4))
+        try:
+            done, seen = _apply_batch(ctx, wanted)
+        except Exception as exc:
+            # The fast path writes a batch at once; again, each event in a savepoint of its own, so a
+            # failing one is marked failed and the rest commit.
+            log.warning("event=inbox_batch_failed error=%r: applying its events one by one", exc)
+            done, seen = _apply_batch(ctx, wanted, careful=True)
         applied += done
         processed += seen
         if not seen:
@@ -52,7 +65,7 @@ def apply_pending(ctx: Context, limit: int = 500) -> int:
     return applied
 
 
-def _apply_batch(ctx: Context, tickets_wanted: int) -> tuple[int, int]:
+def _apply_batch(ctx: Context, tickets_wanted: int, *, careful: bool = False) -> tuple[int, int]:
     """One transaction: every pending event of up to ``tickets_wanted`` tickets; (applied, looked at)."""
     now = ctx.clock.now()
     with writer(ctx.db), ctx.db.begin() as connection:
@@ -60,7 +73,7 @@ def _apply_batch(ctx: Context, tickets_wanted: int) -> tuple[int, int]:
         if not tickets:
             return 0, 0
         pending = store.pending_of(connection, tickets)
-        batch = Batch(ctx, connection, now, ctx.reorder_window)
+        batch = Batch(ctx, connection, now, ctx.reorder_window, careful=careful)
         batch.prefetch(tickets)
         groups = [list(g) for _, g in groupby(pending, key=lambda r: (r["source"], r["ticket"]))]
         # Opening events come first in their ticket; applying them all first lets one query load the rows.
@@ -73,28 +86,58 @@ def _apply_batch(ctx: Context, tickets_wanted: int) -> tuple[int, int]:
 
 
 def retry(ctx: Context, inbox_id: int) -> Result:
-    """Apply a failed or dead-lettered event again now (no waiting: its cause is meant to be fixed)."""
+    """Apply a pending, held, failed or dead-lettered event again now (no waiting: its cause is meant to be fixed)."""
     now = ctx.clock.now()
     with writer(ctx.db), ctx.db.begin() as connection:
-        row = store.get(connection, inbox_id)
-        if row is None:
-            raise NotFoundError(f"no inbox event {inbox_id}")
-        if row["status"] not in ("failed", "dead"):
-            raise InvalidInputError(f"inbox event {inbox_id} is {row['status']}: only failed or dead ones are retried")
-        if not store.lock(connection, [(row["source"], row["ticket"])]):
-            raise ConflictError(f"ticket {row['ticket']!r} is being applied by another process; retry in a moment")
-        batch = Batch(ctx, connection, now, timedelta(0))
+        row = _mendable(connection, inbox_id)
+        batch = Batch(ctx, connection, now, timedelta(0), careful=True)
         result = batch.apply_row(row, wait=False)
         batch.results[inbox_id] = result
         batch.write()
+        if result.status != "failed":
+            store.release_held(connection, row["source"], row["ticket"])
+    log.info("event=inbox_retried id=%s status=%s error=%s", inbox_id, result.status, result.error)
     return result
+
+
+def skip(ctx: Context, inbox_id: int, reason: str) -> Result:
+    """Give up on an event by hand, with the reason; the ticket's held events go on."""
+    if not reason.strip():
+        raise InvalidInputError("reason: say why the event is skipped")
+    with writer(ctx.db), ctx.db.begin() as connection:
+        row = _mendable(connection, inbox_id)
+        result = Result("skipped", f"skipped by hand: {reason.strip()}")
+        store.record(connection, [_outcome(inbox_id, result, None)])
+        store.release_held(connection, row["source"], row["ticket"])
+    log.info("event=inbox_skipped id=%s reason=%r", inbox_id, reason)
+    return result
+
+
+def _mendable(connection: Connection, inbox_id: int) -> dict[str, Any]:
+    """The event, locked by its ticket, if retry or skip may act on it."""
+    row = store.get(connection, inbox_id)
+    if row is None:
+        raise NotFoundError(f"no inbox event {inbox_id}")
+    if row["status"] not in MENDABLE:
+        raise InvalidInputError(f"inbox event {inbox_id} is {row['status']}: only {', '.join(MENDABLE)} ones")
+    if not store.lock(connection, [(row["source"], row["ticket"])]):
+        raise ConflictError(f"ticket {row['ticket']!r} is being applied by another process; retry in a moment")
+    return row
+
+
+def _outcome(inbox_id: int, r: Result, now: datetime | None) -> dict[str, Any]:
+    applied_at = now if r.status == "applied" else None
+    return {"id": inbox_id, "status": r.status, "error": r.error, "until": r.parked_until, "applied_at": applied_at}
 
 
 class Batch:
     """One transaction's work: the complaints of its tickets, their triggers fired once in ``steps``."""
 
-    def __init__(self, ctx: Context, connection: Connection, now: datetime, window: timedelta) -> None:
+    def __init__(
+        self, ctx: Context, connection: Connection, now: datetime, window: timedelta, *, careful: bool = False
+    ) -> None:
         self.ctx = ctx
+        self.careful = careful  # every event in a savepoint of its own, written at once
         self.connection = connection
         self.now = now
         self.window = window
@@ -128,7 +171,11 @@ class Batch:
             self.steps.add(complaint)
 
     def run_ticket(self, group: list[dict[str, Any]]) -> None:
-        """Apply a ticket's events in order; from the first that must wait, the rest wait with it."""
+        """Apply a ticket's events in order; from the first that must wait, the rest wait with it.
+
+        After an event that failed unexpectedly, the ticket's later events are held (in order) until it is
+        retried or skipped; another ticket's are never held.
+        """
         for index, row in enumerate(group):
             result = self.apply_row(row, wait=True)
             if result.status == "pending":
@@ -136,34 +183,59 @@ class Batch:
                     self.results[later["id"]] = Result("pending", result.error, result.parked_until)
                 return
             self.results[row["id"]] = result
+            if result.status == "failed" and result.unexpected:
+                held = Result("held", f"held: inbox event {row['id']} of this ticket failed: {result.error}")
+                for later in group[index + 1 :]:
+                    self.results[later["id"]] = held
+                return
 
     def apply_row(self, row: dict[str, Any], *, wait: bool) -> Result:
         """Apply one event; an event that writes at once does so in a savepoint, so a failure undoes it alone."""
-        handler = HANDLERS[row["event_type"]]
+        handler = HANDLERS.get(row["event_type"])
         try:
-            if handler.in_memory:  # fired on ``steps``: nothing written until write()
-                refusal = handler(self, row)
-            else:
-                if handler.reads_complaints:  # it must see what the earlier triggers changed
-                    self.flush()
-                with self.connection.begin_nested():
-                    refusal = handler(self, row)
+            refusal = self._run(handler, row)
         except Waiting as exc:
-            deadline = row["received_at"] + self.window
-            if wait and self.now < deadline:
-                return Result("pending", str(exc), deadline)
-            waited = f"waited {int(self.window.total_seconds())} s: " if wait else ""
-            return Result("dead" if wait else "failed", f"{waited}{exc}")
+            return self._waited(row, exc, wait)
         except Skipped as exc:
             return Result("skipped", str(exc))
         except (RecoveryError, IntegrityError, KeyError) as exc:
-            if not handler.in_memory:  # a rolled-back savepoint may have left cached complaints stale
-                self.forget(row)
+            if handler is None or not self._in_memory(handler):
+                self.forget(row)  # a rolled-back savepoint may have left cached complaints stale
             return Result("failed", _reason(exc))
+        except (SQLAlchemyError, ValueError, TypeError, ArithmeticError, AttributeError) as exc:
+            if not self.careful:
+                raise  # the batch is tried again event by event, where this fails this event alone
+            self.forget(row)
+            return Result("failed", f"could not be applied: {type(exc).__name__}: {str(exc)[:200]}", unexpected=True)
         if refusal is not None:  # audited by the engine, so it is kept
             return Result("failed", refusal)
         self.applied += 1
         return Result("applied")
+
+    def _in_memory(self, handler: Handler) -> bool:
+        """Fired on ``steps``, nothing written until write(): the fast path's triggers."""
+        return handler.in_memory and not self.careful
+
+    def _run(self, handler: Handler | None, row: dict[str, Any]) -> str | None:
+        if handler is None:
+            raise InvalidInputError(f"unknown event type {str(row['event_type'])[:40]!r}")
+        if self._in_memory(handler):
+            return handler(self, row)
+        if handler.reads_complaints or self.careful:  # it must see what the earlier triggers changed
+            self.flush()
+        with self.connection.begin_nested():
+            refusal = handler(self, row)
+            if self.careful:
+                self.flush()
+        return refusal
+
+    def _waited(self, row: dict[str, Any], exc: Waiting, wait: bool) -> Result:
+        """Park the event until its reorder window ends; past it (or when told not to wait) it is given up."""
+        deadline = row["received_at"] + self.window
+        if wait and self.now < deadline:
+            return Result("pending", str(exc), deadline)
+        waited = f"waited {int(self.window.total_seconds())} s: " if wait else ""
+        return Result("dead" if wait else "failed", f"{waited}{exc}")
 
     def flush(self) -> None:
         """Write what the triggers fired so far changed."""
@@ -172,19 +244,7 @@ class Batch:
     def write(self) -> None:
         """Write the triggers' changes, then every event's result in one executemany."""
         self.flush()
-        store.record(
-            self.connection,
-            [
-                {
-                    "id": inbox_id,
-                    "status": r.status,
-                    "error": r.error,
-                    "until": r.parked_until,
-                    "applied_at": self.now if r.status == "applied" else None,
-                }
-                for inbox_id, r in self.results.items()
-            ],
-        )
+        store.record(self.connection, [_outcome(inbox_id, r, self.now) for inbox_id, r in self.results.items()])
 
     # --- complaints of tickets -----------------------------------------------------------------
 
@@ -214,8 +274,13 @@ class Batch:
         return self.ctx.workflows.get(self.connection, complaint.workflow, complaint.workflow_version)
 
     def forget(self, row: dict[str, Any]) -> None:
-        """Drop what a failed savepoint may have left stale about this row's ticket."""
+        """Drop what a failed savepoint may have left stale about this row's ticket.
+
+        In careful mode everything before the failed event is written, so fresh steps lose nothing.
+        """
         self.by_ticket.pop((row["source"], row["ticket"]), None)
+        if self.careful:
+            self.steps = Steps(self.ctx, self.connection)
 
 
 def _reason(exc: Exception) -> str:

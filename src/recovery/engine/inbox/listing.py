@@ -17,10 +17,10 @@ LISTED = ("id", "source", "ticket", "event_type", "status", "occurred_at", "rece
 
 
 def list_events(ctx: Context, *, failed: bool = False, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest inbox events (only failed and dead-lettered ones with ``failed``)."""
+    """The newest inbox events (with ``failed``: only failed, dead-lettered and held ones)."""
     query = select(*(inbox.c[name] for name in LISTED), inbox.c.delivery_id).order_by(inbox.c.id.desc()).limit(limit)
     if failed:
-        query = query.where(inbox.c.status.in_(("failed", "dead")))
+        query = query.where(inbox.c.status.in_(("failed", "dead", "held")))
     with ctx.read() as connection:
         return [_jsonable(dict(r)) for r in connection.execute(query).mappings()]
 
