@@ -39,7 +39,8 @@ from recovery.engine import open_complaint
 from recovery.engine.context import Context
 from recovery.engine.people import add_customer, add_staff
 from recovery.engine.registry import WorkflowRegistry
-from recovery.engine.sla import _claim, scan
+from recovery.engine.sla import scan
+from recovery.store.complaints import claim_due
 from recovery.store.database import connect, upgrade
 from recovery.store.schema import audit_log, complaints, outbox
 from recovery.store.types import UTCDateTime
@@ -128,7 +129,7 @@ def find_seconds(ctx: Context, overdue: int, repeat: int = 5) -> float:
     for _ in range(repeat):
         with ctx.db.connect() as connection, connection.begin() as transaction:
             started = time.perf_counter()
-            found = connection.execute(_claim(NOW, overdue + 1)).all()
+            found = connection.execute(claim_due(NOW, overdue + 1)).all()
             best = min(best, time.perf_counter() - started)
             transaction.rollback()
         assert len(found) == overdue, (len(found), overdue)

@@ -100,7 +100,8 @@ def _complaints(rng: random.Random, n_customers: int) -> tuple[list[dict[str, An
 
 
 def _complaint(complaint_id: int, customer: int, opened: datetime, state: str) -> dict[str, Any]:
-    closed = opened + timedelta(days=3) if state != "acting" else None
+    # A loss closes the complaint when its audit row says (two days in), a resolution a day later.
+    closed = {"lost": opened + timedelta(days=2), "resolved": opened + timedelta(days=3)}.get(state)
     return {
         "id": complaint_id,
         "customer_id": customer,
@@ -113,6 +114,7 @@ def _complaint(complaint_id: int, customer: int, opened: datetime, state: str) -
         "opened_at": opened,
         "state_entered_at": opened,
         "closed_at": closed,
+        "closed_as": {"lost": "defection", "resolved": "resolution"}.get(state),
         "final_deadline": opened + timedelta(weeks=8),
         "final_warn_at": opened + timedelta(weeks=6),
         "escalation_level": 0,

@@ -102,11 +102,30 @@ def test_retry_of_an_event_still_missing_its_complaint_fails_with_the_reason(
     assert [r["status"] for r in failed] == ["failed"]
 
 
-def test_retry_of_a_pending_event_is_refused(recovery: Run, sqlite_url: str) -> None:
+def test_retry_of_a_pending_event_applies_it_at_once_without_waiting(recovery: Run, sqlite_url: str) -> None:
     inbox_id = deliver(sqlite_url, ORPHAN)
     code, _, err = recovery("inbox", "retry", str(inbox_id))
     assert code == 1
-    assert "only failed or dead ones are retried" in err
+    assert err == (
+        f"error: inbox event {inbox_id} failed again: no complaint for ticket 'T-9' yet "
+        "(its complaint.opened has not arrived)\n"
+    )
+
+
+def test_retry_of_an_applied_event_is_refused(recovery: Run, sqlite_url: str) -> None:
+    inbox_id = deliver(
+        sqlite_url, {**ORPHAN, "type": "complaint.opened", "customer": "ann@example.com", "summary": "x"}
+    )
+    assert recovery("inbox", "retry", str(inbox_id))[0] == 0
+    code, _, err = recovery("inbox", "retry", str(inbox_id))
+    assert code == 1
+    assert "is applied: only pending, held, failed, dead ones" in err
+
+
+def test_skip_gives_an_event_up_with_its_reason(recovery: Run, sqlite_url: str) -> None:
+    inbox_id = deliver(sqlite_url, ORPHAN)
+    code, out, _ = recovery("inbox", "skip", str(inbox_id), "--reason", "test event")
+    assert (code, out.strip()) == (0, f"inbox event {inbox_id} skipped: skipped by hand: test event")
 
 
 def test_retry_applies_a_failed_event_whose_cause_is_fixed(recovery: Run, sqlite_url: str) -> None:
@@ -128,8 +147,6 @@ def test_retry_applies_a_failed_event_whose_cause_is_fixed(recovery: Run, sqlite
     with engine.begin() as connection:
         connection.execute(update(inbox).where(inbox.c.id == inbox_id).values(status="failed"))
     engine.dispose()
-    recovery_code, out, _ = recovery("inbox", "retry", str(inbox_id - 1))
-    assert recovery_code == 1  # the opening event is pending, not failed
     from recovery.bootstrap import build_context
     from recovery.config import load_settings
 

@@ -50,7 +50,8 @@ def insert_complaint(
     ctx: Context, connection: Connection, workflow: Workflow, command: OpenComplaint, now: datetime
 ) -> int:
     """Insert the complaint, its audit row and its assignment notice inside ``connection``'s transaction."""
-    _check_refs(connection, command)
+    _check_open(workflow, command)  # every way in: the CLI's open and the helpdesk's
+    assignee_email = _check_refs(connection, command)
     timers = deadlines.opened(workflow, command.severity, now, ctx.calendar)
     summary = command.summary.strip()
     new = Complaint(
@@ -77,12 +78,14 @@ def insert_complaint(
     )
     audit.append(connection, [opened])
     if command.assignee:
+        notice = {"complaint_id": complaint_id, "staff": command.assignee, "email": assignee_email, "summary": summary}
         enqueue(
             connection,
             f"assigned:{complaint_id}:{command.assignee}",
             "complaint.assigned",
-            {"complaint_id": complaint_id, "staff": command.assignee, "summary": summary},
+            notice,
             now,
+            command.assignee,
         )
     return complaint_id
 
@@ -107,13 +110,17 @@ def _check_open(workflow: Workflow, command: OpenComplaint) -> None:
         raise InvalidInputError(f"channel: unknown {command.channel!r}; known: {', '.join(CHANNELS)}")
 
 
-def _check_refs(connection: Connection, command: OpenComplaint) -> None:
+def _check_refs(connection: Connection, command: OpenComplaint) -> str | None:
+    """NotFoundError for an unknown customer or assignee; the assignee's email address."""
     found = connection.execute(select(customers.c.id).where(customers.c.id == command.customer_id)).first()
     if found is None:
         raise NotFoundError(f"no customer {command.customer_id}")
-    assignee = command.assignee
-    if assignee is not None and connection.execute(select(staff.c.id).where(staff.c.id == assignee)).first() is None:
+    if command.assignee is None:
+        return None
+    person = connection.execute(select(staff.c.email).where(staff.c.id == command.assignee)).first()
+    if person is None:
         raise NotFoundError(f"no staff member {command.assignee!r}")
+    return str(person.email) if person.email else None
 
 
 def check_storable(command: FireTrigger) -> None:

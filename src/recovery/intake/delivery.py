@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from recovery.intake.events import IntakeEvent
+from recovery.intake.events import IntakeEvent, fit_key
 from recovery.intake.rules import SourceRules
 
 
@@ -28,7 +28,7 @@ class Delivery:
 
     def id_from(self, header: str, prefix: str = "") -> str:
         """The helpdesk's delivery id from ``header``, else the body hash (helpdesks that send no id)."""
-        given = self.headers.get(header.lower(), "").strip()[:160]
+        given = fit_key(self.headers.get(header.lower(), "").strip())
         return given or f"{prefix}sha256:{self.body_hash}"
 
 

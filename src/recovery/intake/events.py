@@ -6,6 +6,7 @@ the engine's inbox turns the stored form into engine commands.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, is_dataclass
 from datetime import datetime
@@ -13,6 +14,18 @@ from typing import Any, ClassVar
 
 from recovery.core.values import moment_problem, problems
 from recovery.intake.errors import ShapeError
+
+KEY_LIMIT = 160  # delivery ids and ticket keys; "#n" marks the n-th event of a delivery, the columns hold 200
+
+
+def fit_key(value: str, limit: int = KEY_LIMIT) -> str:
+    """``value`` as a key that fits its column: itself, or ``sha256:<hex>`` of it when longer.
+
+    Cutting would make two long ids with one prefix the same delivery (or the same ticket).
+    """
+    if len(value) <= limit:
+        return value
+    return "sha256:" + hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _plain(value: Any) -> Any:

@@ -23,16 +23,26 @@ _STORED = {
         "events": {"type": "integer", "minimum": 0, "description": "Events this delivery carries."},
     },
 }
-_TEXT = {"type": "string"}
+# Text a database can hold: no NUL (a lone surrogate cannot be written in valid UTF-8 JSON anyway).
+_PLAIN = "^[^\\x00]*$"
+_TEXT = {"type": "string", "pattern": _PLAIN}
+# Years a deadline can be computed from (recovery.core.values: 1900 to 9000).
+_YEARS = "^(19[0-9]{2}|[2-8][0-9]{3}|9000)-"
+_AMOUNT = {"type": "string", "pattern": "^\\s*[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?\\s*$"}
 _CUSTOMER = {
     "type": "object",
     "required": ["email"],
     "properties": {"email": _TEXT, "name": _TEXT, "id": _TEXT},
 }
 _COMMON = {
-    "id": {"type": "string", "minLength": 1, "description": "Delivery id, unique per source."},
-    "occurred_at": {"type": "string", "format": "date-time", "description": "When it happened (with offset)."},
-    "ticket": {"type": "string", "minLength": 1},
+    "id": {"type": "string", "minLength": 1, "pattern": _PLAIN, "description": "Delivery id, unique per source."},
+    "occurred_at": {
+        "type": "string",
+        "format": "date-time",
+        "pattern": _YEARS,
+        "description": "When it happened (with offset), between the years 1900 and 9000.",
+    },
+    "ticket": {"type": "string", "minLength": 1, "pattern": _PLAIN},
 }
 
 
@@ -68,7 +78,7 @@ _GENERIC_EVENT = {
                 "compensation": {
                     "type": "object",
                     "required": ["kind", "value"],
-                    "properties": {"kind": _TEXT, "value": _TEXT, "description": _TEXT},
+                    "properties": {"kind": _TEXT, "value": _AMOUNT, "description": _TEXT},
                 },
             },
             anyOf=[{"required": ["trigger"]}, {"required": ["role"]}],
@@ -120,17 +130,34 @@ def document(sources: list[str], max_body: int) -> dict[str, Any]:
             "404": _json(_ERROR, "Unknown source."),
             "413": _json(_ERROR, "Body over webhook.max_body."),
             "415": _json(_ERROR, "Not JSON (Content-Type)."),
-            "422": _json(_ERROR, "Valid JSON that is not an event this source sends; `field` names the culprit."),
+            "422": _json(
+                _ERROR,
+                "Valid JSON that is not an event this source sends, or holds a value no database can store; "
+                "`field` names the culprit.",
+            ),
             "503": _json(_ERROR, "The database cannot be written right now; the helpdesk should retry."),
         },
     }
+    check = {
+        "type": "object",
+        "required": ["ok"],
+        "properties": {
+            "ok": {"type": "boolean"},
+            "error": {"type": "string", "description": "The kind of database error, when it did not answer."},
+        },
+        "description": "One check; its other fields are its figures and limits (docs/daemon.md).",
+    }
     health = {
         "type": "object",
-        "required": ["status", "database", "last_tick"],
+        "required": ["status", "failing", "checks"],
         "properties": {
-            "status": {"type": "string", "enum": ["ok", "unavailable"]},
-            "database": {"type": "string", "enum": ["ok", "unreachable"]},
-            "last_tick": {"description": "When the scheduler last ticked (as it stored it), or null."},
+            "status": {"type": "string", "enum": ["ok", "failing"]},
+            "failing": {"type": "array", "items": {"type": "string"}, "description": "The failing checks' names."},
+            "checks": {
+                "type": "object",
+                "description": "database, tick:<job> for each daemon job, inbox, outbox.",
+                "additionalProperties": check,
+            },
         },
     }
     return {
@@ -140,10 +167,10 @@ def document(sources: list[str], max_body: int) -> dict[str, Any]:
             "/webhooks/{source}": {"post": webhook},
             "/healthz": {
                 "get": {
-                    "summary": "Database reachable, last scheduler tick",
+                    "summary": "Ready: the database takes writes, every job ticks, no backlog",
                     "responses": {
-                        "200": _json(health, "Healthy."),
-                        "503": _json(health, "The database is unreachable."),
+                        "200": _json(health, "Every check passed."),
+                        "503": _json(health, "A check failed; `failing` names it."),
                     },
                 }
             },
@@ -151,7 +178,8 @@ def document(sources: list[str], max_body: int) -> dict[str, Any]:
                 "get": {
                     "summary": "Prometheus text: recovery_webhook_deliveries_total by source, outcome, reason",
                     "responses": {
-                        "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}}
+                        "200": {"description": "Metrics.", "content": {"text/plain": {"schema": {"type": "string"}}}},
+                        "401": _json(_ERROR, "The admin token is set and the request does not carry it."),
                     },
                 }
             },

@@ -95,6 +95,9 @@ def deliver(ctx: Context, sink: Sink, message: Message, policy: Policy, report: 
     except DeliveryError as exc:
         _failed(ctx, message, exc, policy, report)
         return
+    except (ValueError, TypeError, UnicodeError) as exc:  # the message itself is at fault: retrying cannot help
+        _failed(ctx, message, PermanentDeliveryError(f"{type(exc).__name__}: {exc}"), policy, report)
+        return
     marked = _mark(ctx, message, status="sent", attempts=message.attempts + 1, sent_at=ctx.clock.now())
     if marked:
         report.sent += 1

@@ -55,7 +55,10 @@ class SMTPSink:
         to = address_of(message)
         if to is None:
             raise PermanentDeliveryError(f"no email address for recipient {message.recipient!r}")
-        email = compose(message, self.sender, to)
+        try:
+            email = compose(message, self.sender, to)
+        except ValueError as exc:  # e.g. a line break in an address: it will not change on a retry
+            raise PermanentDeliveryError(f"cannot write an email to {to!r}: {exc}") from exc
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as server:
                 server.send_message(email)

@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from recovery.intake.delivery import Delivery
-from recovery.intake.events import CustomerRef, IntakeEvent
+from recovery.intake.events import CustomerRef, IntakeEvent, fit_key
 from recovery.intake.fields import get, obj, tag_list, text, timestamp
 from recovery.intake.rules import SourceRules
 from recovery.intake.signing import b64, hmac_digest, require_header, same, unix_time, within_window
@@ -54,7 +54,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     handle = text(recipient, "handle", required=False)
     teammate = _teammate(event)
     snap = TicketSnapshot(
-        delivery_id=text(event, "id")[:200],
+        delivery_id=fit_key(text(event, "id")),
         ticket=text(conversation, "id"),
         occurred_at=timestamp(event, "emitted_at"),
         customer=CustomerRef(handle, text(recipient, "name", required=False)) if "@" in handle else None,

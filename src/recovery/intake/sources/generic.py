@@ -24,6 +24,7 @@ from recovery.intake.events import (
     IntakeEvent,
     SatisfactionRated,
     TriggerFired,
+    fit_key,
 )
 from recovery.intake.fields import get, obj, score_1_to_5, text, timestamp
 from recovery.intake.rules import SourceRules
@@ -46,7 +47,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
         raise ShapeError("type", f"unknown event type {kind[:40]!r}; known: {', '.join(EVENT_TYPES)}")
     get(body, "occurred_at", str)  # our format says ISO 8601 text; unix numbers are for other helpdesks
     common: dict[str, Any] = {
-        "delivery_id": _non_blank(body, "id")[:200],
+        "delivery_id": fit_key(_non_blank(body, "id")),
         "ticket": _non_blank(body, "ticket") if "ticket" in body or kind in _TICKETED else None,
         "occurred_at": timestamp(body, "occurred_at"),
     }

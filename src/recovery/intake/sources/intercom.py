@@ -11,7 +11,7 @@ from typing import Any
 
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError
-from recovery.intake.events import CustomerRef, IntakeEvent
+from recovery.intake.events import CustomerRef, IntakeEvent, fit_key
 from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
 from recovery.intake.rules import SourceRules
 from recovery.intake.signing import hmac_digest, require_header, same
@@ -44,7 +44,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     rating = get(item, "conversation_rating", dict, required=False) or {}
     when = "updated_at" if item.get("updated_at") else "created_at"
     snap = TicketSnapshot(
-        delivery_id=text(body, "id")[:200],
+        delivery_id=fit_key(text(body, "id")),
         ticket=text(item, "id"),
         occurred_at=timestamp(item, when) if item.get(when) else timestamp(body, "created_at"),
         customer=CustomerRef(email, text(author, "name", required=False), text(author, "id", required=False) or None)
