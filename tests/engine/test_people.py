@@ -119,3 +119,21 @@ def test_a_value_too_long_for_its_column_is_refused_on_every_database(
 def test_a_staff_name_too_long_is_refused(ctx: Context) -> None:
     with pytest.raises(InvalidInputError, match="name: at most 200 characters"):
         add_staff(ctx, "bob", "B" * 201)
+
+
+@pytest.mark.parametrize(
+    ("staff_id", "name", "email", "message"),
+    [
+        pytest.param("eve\n", "Eve", None, "staff id: use letters", id="a-newline-after-the-id"),
+        pytest.param("eve", "Eve\x07", None, "name: contains a control character", id="a-bell-in-the-name"),
+        pytest.param(
+            "eve", "Eve", "eve@example.com\nBcc: x@y.z", "email: not an email address", id="an-injected-header"
+        ),
+        pytest.param("eve", "Eve\x00", None, "name: contains a NUL character", id="nul"),
+    ],
+)
+def test_staff_with_control_characters_is_refused(
+    ctx: Context, staff_id: str, name: str, email: str | None, message: str
+) -> None:
+    with pytest.raises(InvalidInputError, match=message):
+        add_staff(ctx, staff_id, name, email)

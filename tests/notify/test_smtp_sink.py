@@ -102,3 +102,38 @@ def test_an_unreachable_server_is_a_retryable_failure() -> None:
         sink.deliver(Message(1, "k", "complaint.warning", "ann@example.com", {}))
 
     assert type(raised.value) is DeliveryError
+
+
+def test_a_message_no_email_can_carry_is_dead_at_once_and_the_rest_of_its_batch_is_sent(
+    ctx: Context, queue: Queue, box: Box, mailbox: tuple[Mailbox, int]
+) -> None:
+    handler, port = mailbox
+    queue("broken", recipient="eve", email="eve@example.com\nBcc: all@example.com")  # a header injection
+    queue("fine", recipient="ann", email="ann@example.com")
+
+    dispatch(ctx, SMTPSink("127.0.0.1", port, "recovery@example.com"))
+
+    broken = box()["broken"]
+    assert (broken["status"], broken["attempts"]) == ("dead", 1)
+    assert broken["last_error"].startswith("cannot write an email to 'eve@example.com\\nBcc: all@example.com'")
+    assert box()["fine"]["status"] == "sent"
+    assert [to for to, _ in handler.mail] == [["ann@example.com"]]
+
+
+def test_an_assignment_notice_reaches_the_assignee_by_email(
+    ctx: Context, box: Box, mailbox: tuple[Mailbox, int]
+) -> None:
+    from recovery.core.commands import OpenComplaint
+    from recovery.engine import open_complaint
+    from recovery.engine.people import add_customer, add_staff
+
+    handler, port = mailbox
+    add_staff(ctx, "bob", "Bob", "bob@example.com")
+    customer = add_customer(ctx, "cy@example.com")
+    complaint_id = open_complaint(ctx, OpenComplaint(customer, "cold soup", assignee="bob"))
+
+    dispatch(ctx, SMTPSink("127.0.0.1", port, "recovery@example.com"))
+
+    assert box()[f"assigned:{complaint_id}:bob"]["status"] == "sent"
+    [(to, email)] = handler.mail
+    assert (to, email["Subject"]) == (["bob@example.com"], f"Complaint {complaint_id} is assigned to you")
