@@ -37,6 +37,14 @@ def test_show_table(bare: Recovery) -> None:
     assert "has_compensation" in result.out, result
 
 
+def test_show_names_each_steps_role(bare: Recovery) -> None:
+    lines = bare("workflow", "show", "standard").out.splitlines()
+    header = next(line for line in lines if line.startswith("trigger"))
+    assert header.split() == ["trigger", "from", "to", "guard", "role"]
+    compensate = next(line for line in lines if line.startswith("compensate"))
+    assert compensate.split()[-2:] == ["has_compensation", "compensation"]
+
+
 def test_show_json(bare: Recovery) -> None:
     data = json.loads(bare("workflow", "show", "standard", "--json").out)
     assert (data["name"], data["definition"]["initial"], len(data["checksum"])) == ("standard", "received", 64)

@@ -64,10 +64,16 @@ def show(runtime: Runtime, name: str, as_json: bool) -> None:
     )
     click.echo()
     rows = [
-        {"trigger": t.trigger, "from": ", ".join(t.sources), "to": t.dest, "guard": t.guard or "-"}
+        {
+            "trigger": t.trigger,
+            "from": ", ".join(t.sources),
+            "to": t.dest,
+            "guard": t.guard or "-",
+            "role": t.role or "-",
+        }
         for t in w.transitions
     ]
-    print_table(rows, ["trigger", "from", "to", "guard"])
+    print_table(rows, ["trigger", "from", "to", "guard", "role"])
 
 
 @workflow.command("validate")
