@@ -101,9 +101,24 @@ def test_help_imports_neither_the_database_nor_the_web_stack() -> None:
     )
     imported = {line.split("|")[-1].strip().split(".")[0] for line in found.stderr.splitlines() if "|" in line}
     assert "recovery" in imported, found.stderr[-2000:]
-    assert imported.isdisjoint({"sqlalchemy", "fastapi", "starlette", "uvicorn", "alembic", "apscheduler"}), sorted(
-        imported
+    heavy = {"sqlalchemy", "starlette", "uvicorn", "alembic", "apscheduler", "numpy", "scipy"}
+    assert imported.isdisjoint(heavy), sorted(imported)
+
+
+def test_complaint_list_imports_no_purchase_model_library(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'recovery.db'}"
+    subprocess.run([sys.executable, "-m", "recovery", "--database-url", url, "init"], cwd=ROOT, check=True, timeout=60)
+    found = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "recovery", "--database-url", url, "complaint", "list"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+        timeout=60,
     )
+    imported = {line.split("|")[-1].strip().split(".")[0] for line in found.stderr.splitlines() if "|" in line}
+    assert "sqlalchemy" in imported, found.stderr[-2000:]
+    assert imported.isdisjoint({"numpy", "scipy"}), sorted(imported)
 
 
 @pytest.mark.parametrize("args", [["complaint", "--help"], ["workflow", "graph", "--help"]])

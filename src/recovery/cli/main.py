@@ -22,6 +22,8 @@ COMMANDS = {
     "inbox": "recovery.cli.inbox:inbox",
     "flag": "recovery.cli.flag:flag",
     "rewards": "recovery.cli.rewards:rewards",
+    "purchases": "recovery.cli.purchases:purchases",
+    "model": "recovery.cli.model:model",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -35,6 +37,8 @@ HELP = {
     "inbox": "Helpdesk deliveries: list, show, retry.",
     "flag": "Flags on unhappy customers raised by staff.",
     "rewards": "Reward run, leaderboard and statements.",
+    "purchases": "Import what customers bought.",
+    "model": "Fit the purchase models (lifetime value, still a customer).",
 }
 
 

@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -240,4 +241,35 @@ runtime = Table(
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# What customers bought (issue 12's feed): a refund is a row of its own with a negative amount.
+purchases = Table(
+    "purchases",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False),
+    Column("source", String(64), nullable=False),
+    Column("order_id", String(200), nullable=False),
+    Column("kind", String(8), nullable=False),  # purchase | refund
+    Column("ordered_at", UTCDateTime, nullable=False),
+    Column("amount", Numeric(14, 2), nullable=False),
+    Column("currency", String(3)),
+    Column("imported_at", UTCDateTime, nullable=False),
+    UniqueConstraint("source", "order_id", "kind", name="uq_purchases_order"),
+    Index("ix_purchases_customer", "customer_id", "ordered_at"),
+)
+
+# Every fitted purchase model, newest last; customers are scored with the newest.
+model_fits = Table(
+    "model_fits",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("model", String(32), nullable=False),
+    Column("params", JSON, nullable=False),
+    Column("log_likelihood", Float, nullable=False),
+    Column("customers", Integer, nullable=False),
+    Column("until", UTCDateTime, nullable=False),
+    Column("spend", JSON),
+    Column("fitted_at", UTCDateTime, nullable=False),
 )

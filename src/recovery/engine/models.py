@@ -1,0 +1,125 @@
+"""Fitting the purchase models to the business's own purchases, and keeping each fit.
+
+numpy and scipy are imported here, when a fit runs, never by a command that does not fit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from sqlalchemy import select
+
+from recovery.engine.context import Context
+from recovery.errors import InvalidInputError, ModelError
+from recovery.store.schema import model_fits, purchases
+
+MODELS = ("bgnbd", "pareto_nbd", "auto")
+_NAMES = {"bg/nbd": "bgnbd", "pareto/nbd": "pareto_nbd"}  # the core's names as the CLI spells them
+
+
+@dataclass(frozen=True)
+class FittedModels:
+    """A fit of the purchase-count model and of the spend model, as stored."""
+
+    model: str
+    params: dict[str, float]
+    log_likelihood: float
+    customers: int
+    until: date
+    spend: dict[str, Any] | None
+
+    def view(self) -> dict[str, Any]:
+        """The fit as ``model fit --json`` shows it."""
+        return {
+            "model": self.model,
+            "params": self.params,
+            "log_likelihood": self.log_likelihood,
+            "customers": self.customers,
+            "until": self.until.isoformat(),
+            "spend": self.spend,
+        }
+
+
+def fit(ctx: Context, until: date | None = None, model: str = "auto") -> FittedModels:
+    """Fit the purchase-count model (BG/NBD, Pareto/NBD, or the likelier of the two) and Gamma-Gamma spend."""
+    if model not in MODELS:
+        raise InvalidInputError(f"model: unknown {model!r}; known: {', '.join(MODELS)}")
+    day = until or ctx.clock.now().astimezone(ctx.calendar.tz).date()
+    summary = _summary(ctx, day)
+    if len(summary) == 0:
+        raise ModelError(f"no purchases on or before {day.isoformat()} to fit a model to")
+    counts = _fit_counts(summary, model)
+    spend = _fit_spend(summary)
+    fitted = FittedModels(
+        model=_NAMES.get(counts.model, counts.model),
+        params=counts.params,
+        log_likelihood=counts.log_likelihood,
+        customers=counts.customers,
+        until=day,
+        spend=spend,
+    )
+    _store(ctx, fitted)
+    return fitted
+
+
+def _summary(ctx: Context, until: date) -> Any:
+    """The model inputs of every customer, from their purchases in the business's local days."""
+    import numpy as np
+
+    from recovery.core.purchases import summarise
+
+    tz = ctx.calendar.tz
+    with ctx.read() as connection:
+        rows = connection.execute(select(purchases.c.customer_id, purchases.c.ordered_at, purchases.c.amount)).all()
+    customers = np.fromiter((r.customer_id for r in rows), dtype=np.int64, count=len(rows))
+    days = np.array([r.ordered_at.astimezone(tz).date() for r in rows], dtype="datetime64[D]")
+    amounts = np.fromiter((float(r.amount) for r in rows), dtype=np.float64, count=len(rows))
+    return summarise(customers, days, amounts, until)
+
+
+def _fit_counts(summary: Any, model: str) -> Any:
+    from recovery.core.purchases import fit_bgnbd, fit_pareto_nbd
+
+    if model == "bgnbd":
+        return fit_bgnbd(summary.x, summary.t_x, summary.T)
+    if model == "pareto_nbd":
+        return fit_pareto_nbd(summary.x, summary.t_x, summary.T)
+    # auto: the likelier fit of the two, when both converge
+    fits = []
+    for fitter in (fit_bgnbd, fit_pareto_nbd):
+        try:
+            fits.append(fitter(summary.x, summary.t_x, summary.T))
+        except ModelError:
+            continue
+    if not fits:
+        raise ModelError("neither BG/NBD nor Pareto/NBD converged on these purchases")
+    return max(fits, key=lambda f: f.log_likelihood)
+
+
+def _fit_spend(summary: Any) -> dict[str, Any] | None:
+    """Gamma-Gamma on the repeat buyers; None (said in the result) when they are too few or spend nothing."""
+    from recovery.core.purchases import fit_gamma_gamma
+
+    try:
+        found = fit_gamma_gamma(summary.x, summary.m_x)
+    except ModelError as exc:
+        return {"params": None, "log_likelihood": None, "customers": 0, "error": str(exc)}
+    return {"params": found.params, "log_likelihood": found.log_likelihood, "customers": found.customers}
+
+
+def _store(ctx: Context, fitted: FittedModels) -> None:
+    now = ctx.clock.now()
+    with ctx.db.begin() as connection:
+        connection.execute(
+            model_fits.insert().values(
+                model=fitted.model,
+                params=fitted.params,
+                log_likelihood=fitted.log_likelihood,
+                customers=fitted.customers,
+                until=datetime.combine(fitted.until, time(0), UTC),
+                spend=fitted.spend,
+                fitted_at=now,
+            )
+        )
