@@ -75,3 +75,29 @@ def test_importing_the_sample_twice_changes_nothing(imported: Recovery, cdnow_cs
 def test_a_fit_without_purchases_says_so(recovery: Recovery) -> None:
     result = recovery("model", "fit", "--until", "1997-09-30")
     assert (result.code, result.err) == (1, "error: no purchases on or before 1997-09-30 to fit a model to\n")
+
+
+def test_check_compares_the_holdout_with_what_customers_bought(imported: Recovery) -> None:
+    result = imported("model", "check", "--until", "1997-09-30", "--model", "pareto_nbd", "--json")
+    assert result.code == 0, result
+    found = json.loads(result.out)
+    assert (found["to"], found["holdout_weeks"], found["customers"]) == ("1998-06-30", 39.0, 2357)
+    assert [row["repeat_purchases_before"] for row in found["by_frequency"]] == [
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "5",
+        "6",
+        "7+",
+    ]
+    assert sum(row["customers"] for row in found["by_frequency"]) == 2357
+    assert abs(found["predicted"] - found["actual"]) < 0.15 * found["actual"]
+    assert found["auc"] > 0.7  # Pareto/NBD ranks the customers who stopped buying well
+
+
+def test_check_shows_why_bgnbd_is_no_judge_of_one_time_buyers(imported: Recovery) -> None:
+    found = json.loads(imported("model", "check", "--until", "1997-09-30", "--model", "bgnbd", "--json").out)
+    # BG/NBD gives every one-time buyer P(alive) = 1, and most of them never buy again: worse than a coin.
+    assert found["auc"] < 0.5

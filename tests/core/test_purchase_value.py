@@ -50,3 +50,12 @@ def test_a_longer_horizon_is_worth_more_and_a_higher_discount_less() -> None:
 def test_a_horizon_or_discount_that_means_nothing_is_refused(months: int, discount: float) -> None:
     with pytest.raises(ModelError, match="value: months must be >= 0"):
         discounted_value(steady, 10.0, months, monthly_discount=discount)
+
+
+def test_the_auc_counts_how_often_a_positive_outranks_a_negative() -> None:
+    from recovery.core.purchases.check import auc
+
+    assert auc([0.9, 0.8, 0.3, 0.1], [True, True, False, False]) == 1.0
+    assert auc([0.1, 0.2, 0.8, 0.9], [True, True, False, False]) == 0.0
+    assert auc([0.5, 0.5, 0.5, 0.9], [True, False, True, False]) == 0.25  # ties count half
+    assert auc([0.5, 0.6], [True, True]) is None

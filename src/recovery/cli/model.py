@@ -39,3 +39,34 @@ def fit(runtime: Runtime, until: datetime | None, which: str, as_json: bool) -> 
         click.echo(f"spend (Gamma-Gamma) on {spend['customers']} repeat buyers: {spent}")
     else:
         click.echo(f"spend: not fitted ({spend.get('error', 'no repeat buyers')})")
+
+
+@model.command("check")
+@click.option(
+    "--until", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="Fit on purchases up to this day."
+)
+@click.option(
+    "--to", type=click.DateTime(formats=["%Y-%m-%d"]), help="Compare up to this day (default: the last purchase)."
+)
+@click.option("--model", "which", type=click.Choice(["bgnbd", "pareto_nbd", "auto"]), default="auto", show_default=True)
+@json_option
+@pass_runtime
+def check(runtime: Runtime, until: datetime, to: datetime | None, which: str, as_json: bool) -> None:
+    """Fit up to a day, predict the period after it, and compare with what customers really bought."""
+    from recovery.engine.models import check as check_model
+
+    found = check_model(runtime.context(), until.date(), to.date() if to else None, which)
+    if as_json:
+        print_json(found)
+        return
+    click.echo(
+        f"{found['model']} fitted until {found['until']} on {found['customers']} customers; "
+        f"{found['holdout_weeks']} weeks to {found['to']}"
+    )
+    click.echo(f"repeat purchases predicted {found['predicted']}, actual {found['actual']:.0f}")
+    click.echo(f"AUC of 1 - P(alive) for buying nothing after {found['until']}: {found['auc']}")
+    for row in found["by_frequency"]:
+        click.echo(
+            f"  bought {row['repeat_purchases_before']:>2} times before: {row['customers']:>5} customers, "
+            f"mean predicted {row['predicted_mean']:.2f}, actual {row['actual_mean']:.2f}"
+        )

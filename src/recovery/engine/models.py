@@ -66,9 +66,14 @@ def fit(ctx: Context, until: date | None = None, model: str = "auto") -> FittedM
 
 def _summary(ctx: Context, until: date) -> Any:
     """The model inputs of every customer, from their purchases in the business's local days."""
-    import numpy as np
-
     from recovery.core.purchases import summarise
+
+    return summarise(*_purchases(ctx), until)
+
+
+def _purchases(ctx: Context) -> tuple[Any, Any, Any]:
+    """Every purchase as arrays: customer ids, the business's local days, amounts."""
+    import numpy as np
 
     tz = ctx.calendar.tz
     with ctx.read() as connection:
@@ -76,7 +81,7 @@ def _summary(ctx: Context, until: date) -> Any:
     customers = np.fromiter((r.customer_id for r in rows), dtype=np.int64, count=len(rows))
     days = np.array([r.ordered_at.astimezone(tz).date() for r in rows], dtype="datetime64[D]")
     amounts = np.fromiter((float(r.amount) for r in rows), dtype=np.float64, count=len(rows))
-    return summarise(customers, days, amounts, until)
+    return customers, days, amounts
 
 
 def _fit_counts(summary: Any, model: str) -> Any:
@@ -123,3 +128,42 @@ def _store(ctx: Context, fitted: FittedModels) -> None:
                 fitted_at=now,
             )
         )
+
+
+def check(ctx: Context, until: date, to: date | None = None, model: str = "auto") -> dict[str, Any]:
+    """Fit on purchases up to ``until``, predict the days after it up to ``to`` (default: the last purchase)."""
+    import numpy as np
+
+    from recovery.core.purchases.check import check as holdout
+
+    if model not in MODELS:
+        raise InvalidInputError(f"model: unknown {model!r}; known: {', '.join(MODELS)}")
+    customers, days, amounts = _purchases(ctx)
+    last = days.max().astype(object) if days.size else None
+    end = to or last
+    if end is None or end <= until:
+        raise ModelError(f"no purchases after {until.isoformat()} to check the model against")
+    from recovery.core.purchases import summarise
+
+    calibration = summarise(customers, days, amounts, until)
+    if len(calibration) == 0:
+        raise ModelError(f"no purchases on or before {until.isoformat()} to fit a model to")
+    counts = _fit_counts(calibration, model)
+    later = (days > np.datetime64(until)) & (days <= np.datetime64(end)) & (amounts >= 0)
+    pairs = np.unique(np.column_stack((customers[later], days[later].astype(np.int64))), axis=0)
+    found, per_customer = np.unique(pairs[:, 0], return_counts=True) if pairs.size else (pairs[:0, 0], pairs[:0, 0])
+    actual = np.zeros(len(calibration))
+    at = np.searchsorted(calibration.customers.astype(np.int64), found)
+    inside = (at < len(calibration)) & (
+        calibration.customers.astype(np.int64)[np.minimum(at, len(calibration) - 1)] == found
+    )
+    actual[at[inside]] = per_customer[inside]
+    weeks = (end - until).days / 7.0
+    result = holdout(counts, calibration, actual, weeks)
+    return {
+        "model": _NAMES.get(counts.model, counts.model),
+        "until": until.isoformat(),
+        "to": end.isoformat(),
+        "customers": len(calibration),
+        **result.view(),
+    }
