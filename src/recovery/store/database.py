@@ -16,7 +16,14 @@ from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
 
-HEAD = "0002"
+HEAD = "0003"
+# FULL: a commit is on disk (the WAL synced) before it returns, so a webhook answered 202 survives a power
+# loss too; NORMAL survives a process crash only. The group commit pays one sync for many deliveries
+# (docs/webhooks.md, "Durability", has both benchmark figures).
+SQLITE_SYNCHRONOUS = "FULL"
+# SQLite errors after which a connection must be opened again: a file opened read-only stays read-only
+# for the connection's life even once it is writable; a moved, replaced or unreadable file likewise.
+_REOPEN_CODES = frozenset({8, 10, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN (primary codes)
 
 
 def connect(url: str, *, pool: bool = True) -> Engine:
@@ -30,8 +37,9 @@ def connect(url: str, *, pool: bool = True) -> Engine:
             return _sqlite(url, parsed.database)
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
+        # pre-ping: a connection the server dropped (a restart, a failover) is replaced on checkout.
         kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
-        return create_engine(parsed, **kwargs)
+        return create_engine(parsed, hide_parameters=True, **kwargs)
     except (NoSuchModuleError, ImportError) as exc:  # an unknown scheme, or a driver that is not installed
         raise ConfigError(
             f"database.url: {describe(url)}: no driver for {parsed.drivername!r}; "
@@ -55,7 +63,8 @@ def describe(url: str | URL) -> str:
 def _sqlite(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30})
+    # hide_parameters: a failed statement's message carries no customer text or email into the log.
+    engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -63,7 +72,7 @@ def _sqlite(url: str, database: str | None) -> Engine:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
@@ -73,7 +82,15 @@ def _sqlite(url: str, database: str | None) -> Engine:
         mode = "DEFERRED" if connection.get_execution_options().get("readonly") else "IMMEDIATE"
         connection.exec_driver_sql(f"BEGIN {mode}")
 
+    event.listen(engine, "handle_error", _reopen_after_file_errors)
     return engine
+
+
+def _reopen_after_file_errors(context: Any) -> None:
+    """Treat the file errors that a new connection may not have as a disconnect: the pool is opened afresh."""
+    code = getattr(context.original_exception, "sqlite_errorcode", None)
+    if isinstance(code, int) and (code & 0xFF) in _REOPEN_CODES:
+        context.is_disconnect = True
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
