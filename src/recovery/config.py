@@ -104,16 +104,14 @@ class DaemonSettings(_Section):
     @field_validator("tick", "reward_every")
     @classmethod
     def _clock_duration(cls, value: str) -> str:
-        if parse_duration(value).is_business:
-            raise ValueError("expected clock time such as 30s or 1d, not business time")
-        return value
+        return _clock_time(value)
 
 
 SourceKind = Literal["zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic"]
 
 
 class WebhookSource(_Section):
-    name: str = Field(pattern=r"^[a-z0-9_-]+$")
+    name: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)  # the width of inbox.source
     kind: SourceKind
     secret_env: str | None = None
     unsigned: bool = False
@@ -125,18 +123,42 @@ class WebhookSettings(_Section):
     port: int = Field(default=8080, ge=0, le=65535)
     max_body: str = "1MiB"
     reorder_window: str = "10m"
+    admin_token_env: str = "RECOVERY_ADMIN_TOKEN"
+    header_timeout: str = "10s"
+    body_timeout: str = "30s"
+    keep_alive: str = "5s"
+    max_header: str = "16KiB"
     sources: list[WebhookSource] = []
 
-    @field_validator("max_body")
+    @field_validator("max_body", "max_header")
     @classmethod
     def _size(cls, value: str) -> str:
         parse_size(value)
         return value
 
+    @field_validator("header_timeout", "body_timeout", "keep_alive")
+    @classmethod
+    def _timeout(cls, value: str) -> str:
+        return _clock_time(value, positive=True)
+
     @property
     def max_body_bytes(self) -> int:
         """``max_body`` in bytes."""
         return parse_size(self.max_body)
+
+
+class HealthSettings(_Section):
+    stale_ticks: int = Field(default=3, ge=1)
+    inbox_age: str = "5m"
+    inbox_backlog: int = Field(default=0, ge=0)
+    outbox_pending: int = Field(default=1000, ge=0)
+    outbox_dead: int = Field(default=100, ge=0)
+    timeout: str = "2s"
+
+    @field_validator("inbox_age", "timeout")
+    @classmethod
+    def _clock_duration(cls, value: str) -> str:
+        return _clock_time(value, positive=True)
 
 
 class NotifySettings(_Section):
@@ -168,6 +190,7 @@ class Settings(BaseSettings):
     calendar: CalendarSettings = CalendarSettings()
     daemon: DaemonSettings = DaemonSettings()
     webhook: WebhookSettings = WebhookSettings()
+    health: HealthSettings = HealthSettings()
     notify: NotifySettings = NotifySettings()
     rewards: RewardSettings = RewardSettings()
 
@@ -242,6 +265,16 @@ def _holidays(spec: str | list[date]) -> Any:
         return holidays.country_holidays(spec).__contains__
     except NotImplementedError as exc:
         raise ConfigError(f"calendar.holidays: unknown country code {spec!r} for the holidays package") from exc
+
+
+def _clock_time(value: str, *, positive: bool = False) -> str:
+    """``value`` if it is clock time (30s, 1d), and more than zero when ``positive``; else ValueError."""
+    duration = parse_duration(value)
+    if duration.is_business:
+        raise ValueError("expected clock time such as 30s or 1d, not business time")
+    if positive and not duration.clock():
+        raise ValueError(f"expected a time above zero, got {value!r}")
+    return value
 
 
 def parse_size(value: str) -> int:

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 from time import perf_counter
 from types import FrameType
@@ -31,6 +32,7 @@ from recovery.engine.runtime import record_tick
 from recovery.errors import ConfigError, ConflictError
 from recovery.notify.dispatcher import Policy, dispatch
 from recovery.notify.sinks import Sink, build_sink
+from recovery.store import readiness
 
 log = logging.getLogger("recovery.daemon")
 
@@ -140,18 +142,17 @@ class Daemon:
             jobstores={"default": MemoryJobStore()},
             executors={"default": ThreadPoolExecutor(4)},
         )
-        tick = clock_duration(self.settings.daemon.tick).clock().total_seconds()
-        rewards = clock_duration(self.settings.daemon.reward_every).clock().total_seconds()
-        jobs: list[tuple[str, Callable[[], None], float]] = [
-            ("overdue_scan", self.scan_job, tick),
-            ("outbox_dispatch", self.dispatch_job, tick),
-            ("inbox_apply", self.inbox_job, tick),
-            ("reward_run", self.reward_job, rewards),
-        ]
+        functions: dict[str, Callable[[], None]] = {
+            "overdue_scan": self.scan_job,
+            "outbox_dispatch": self.dispatch_job,
+            "inbox_apply": self.inbox_job,
+            "reward_run": self.reward_job,
+        }
         first = SystemClock().now()  # APScheduler counts in real time, even under a test clock
-        for job_id, function, seconds in jobs:
+        for job_id, every in self.schedule().items():
+            seconds = every.total_seconds()
             scheduler.add_job(
-                function,
+                functions[job_id],
                 "interval",
                 seconds=seconds,
                 id=job_id,
@@ -164,6 +165,12 @@ class Daemon:
             )
         scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
         return scheduler
+
+    def schedule(self) -> dict[str, timedelta]:
+        """Each job's interval: ``daemon.tick``, and ``daemon.reward_every`` for the reward run."""
+        tick = clock_duration(self.settings.daemon.tick).clock()
+        rewards = clock_duration(self.settings.daemon.reward_every).clock()
+        return {"overdue_scan": tick, "outbox_dispatch": tick, "inbox_apply": tick, "reward_run": rewards}
 
     def stop(self) -> None:
         """Ask the jobs to stop between batches and the scheduler to shut down once they have."""
@@ -223,11 +230,15 @@ class Daemon:
         self.tick("reward_run", started, done)
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
-        """Log one key=value line for the job and record it as the last tick."""
+        """Log one key=value line for the job and record it as the last tick and as the job's own tick."""
         took_ms = round((perf_counter() - started) * 1000)
         fields = " ".join(f"{key}={value}" for key, value in done.items())
         log.info("tick job=%s took_ms=%s %s", job, took_ms, fields)
         record_tick(self.ctx, job, done)
+        # One entry per job for /healthz (each job's staleness), with no host or pid: it is shown to anyone.
+        now = self.ctx.clock.now()
+        with self.ctx.db.begin() as connection:
+            readiness.record_tick(connection, job, {"at": now.isoformat(), "job": job, **done}, now)
 
     def _optional(self, module: str, attribute: str) -> Any:
         """A function another part provides, or None (logged once) when that part is not installed."""
@@ -249,8 +260,10 @@ class Daemon:
             return None
         import uvicorn
 
-        app = create_app(self.ctx, self.settings)
-        server = uvicorn.Server(uvicorn.Config(app, host=self.host, port=self.port, log_config=None))
+        from recovery.intake.serving import server_config
+
+        app = create_app(self.ctx, self.settings, jobs=self.schedule(), host=self.host)
+        server = uvicorn.Server(server_config(app, self.settings.webhook, self.host, self.port, log_config=None))
         thread = threading.Thread(target=_serve, args=(server,), name="webhook", daemon=True)
         thread.start()
         waited = threading.Event()

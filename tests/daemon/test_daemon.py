@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,15 +48,6 @@ def overdue(ctx: Context) -> int:
 @pytest.fixture
 def daemon(ctx: Context) -> Daemon:
     return Daemon(ctx, settings_for(ctx), sink=LogSink(), webhook=False)
-
-
-@pytest.fixture
-def handlers() -> Iterator[None]:
-    """Put back the signal handlers a daemon run installs."""
-    saved = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGINT)}
-    yield
-    for number, handler in saved.items():
-        signal.signal(number, handler)
 
 
 def last_tick(ctx: Context) -> Any:

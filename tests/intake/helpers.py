@@ -21,10 +21,12 @@ SECRET = "s3cret-for-tests"
 KINDS = ("zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic")
 
 
-def settings_for(*sources: WebhookSource, max_body: str = "64KiB", reorder_window: str = "10m") -> Settings:
-    """Settings whose webhook section has ``sources``."""
+def settings_for(
+    *sources: WebhookSource, max_body: str = "64KiB", reorder_window: str = "10m", **sections: Any
+) -> Settings:
+    """Settings whose webhook section has ``sources`` (and any other ``sections``, as mappings)."""
     webhook = WebhookSettings(sources=list(sources), max_body=max_body, reorder_window=reorder_window)
-    return Settings(webhook=webhook)
+    return Settings(webhook=webhook, **sections)
 
 
 def source(kind: str, name: str | None = None, **options: Any) -> WebhookSource:

@@ -11,16 +11,24 @@ from typing import Any
 
 import uvicorn
 
+from recovery.config import WebhookSettings
+
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run ``app`` until the block ends; yield its base URL."""
+def serve(app: Any, webhook: WebhookSettings | None = None) -> Iterator[str]:
+    """Run ``app`` until the block ends; yield its base URL. With ``webhook``, as the daemon serves it."""
     # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted sockets (else Nagle adds ~40 ms per answer).
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off"}
+    if webhook is None:
+        config = uvicorn.Config(app, **options)
+    else:
+        from recovery.intake.serving import server_config
+
+        config = server_config(app, webhook, "127.0.0.1", port, **options)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -176,10 +176,18 @@ def test_unknown_sources_are_counted_under_one_label(client: AppClient) -> None:
     assert 'outcome="rejected",reason="unknown_source",source="unknown"} 2.0' in client.get("/metrics").text
 
 
-def test_healthz_reports_the_database_and_the_last_tick(client: AppClient) -> None:
+def test_healthz_reports_each_check_and_no_job_of_an_app_served_without_the_daemon(client: AppClient) -> None:
     answer = client.get("/healthz")
     assert answer.status_code == 200
-    assert answer.json() == {"status": "ok", "database": "ok", "last_tick": None}
+    assert answer.json() == {
+        "status": "ok",
+        "failing": [],
+        "checks": {
+            "database": {"ok": True},
+            "inbox": {"ok": True, "late": 0, "limit": 0, "age": 300.0},
+            "outbox": {"ok": True, "pending": 0, "dead": 0, "pending_limit": 1000, "dead_limit": 100},
+        },
+    }
 
 
 def test_healthz_answers_503_when_the_database_is_gone(app_ctx: Context, settings: Any, tmp_path: Any) -> None:

@@ -3,41 +3,46 @@
 The request path is short on purpose: read the body (refusing it past ``webhook.max_body`` while
 it streams), check the source's credentials, parse it into events, one INSERT per event in one
 transaction, answer. ``recovery.engine.inbox.apply_pending`` applies the stored events.
+``/metrics`` and ``/openapi.json`` need the admin token when one is set (always off loopback).
 """
 
 from __future__ import annotations
 
 import gc
+import hmac
+import ipaddress
 import json
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError, StatementError
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from recovery.config import Settings, WebhookSource
+from recovery.config import Settings, WebhookSettings, WebhookSource
 from recovery.core.definition import Workflow
 from recovery.engine.context import Context
-from recovery.engine.runtime import last_tick
 from recovery.errors import ConfigError
 from recovery.intake.deliveries import GroupCommit, rows_of
 from recovery.intake.delivery import Adapter, Delivery
 from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import unstorable
+from recovery.intake.health import Limits, Readiness
 from recovery.intake.openapi import document
 from recovery.intake.rules import SourceRules
 from recovery.intake.sources import adapter
 
 log = logging.getLogger("recovery.intake")
+
+Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 class Refusal(Exception):
@@ -60,7 +65,7 @@ class Source:
 
 
 def sources_of(
-    settings: Settings, environ: dict[str, str] | None = None, workflow: Workflow | None = None
+    settings: Settings, environ: Mapping[str, str] | None = None, workflow: Workflow | None = None
 ) -> dict[str, Source]:
     """The configured sources; ConfigError for a missing secret (unless unsigned) or bad options.
 
@@ -147,9 +152,8 @@ class Intake:
         rows = rows_of(source.name, events, now, f"ignored:{delivery.body_hash}")
         try:
             stored = await self.inbox.store(rows)
-        except SQLAlchemyError as exc:
-            log.error("event=webhook_store_failed source=%s error=%s", source.name, type(exc).__name__)
-            raise Refusal(503, "storage", "the inbox cannot be written right now; retry later") from None
+        except Exception as exc:
+            raise _storage_refusal(source.name, exc) from None
         outcome = "duplicate" if stored.duplicate else "accepted"
         self.metrics.count(source.name, outcome)
         status = 200 if stored.duplicate else 202
@@ -161,12 +165,27 @@ class Intake:
             raise Refusal(413, "too_large", f"body over {self.max_body} bytes")
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
-            size += len(chunk)
-            if size > self.max_body:
-                raise Refusal(413, "too_large", f"body over {self.max_body} bytes")
-            chunks.append(chunk)
+        try:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise Refusal(413, "too_large", f"body over {self.max_body} bytes")
+                chunks.append(chunk)
+        except ClientDisconnect:  # it hung up, or its body was too slow (webhook.body_timeout): nobody to answer
+            raise Refusal(400, "incomplete", "the connection closed before the body arrived") from None
         return b"".join(chunks)
+
+
+def _storage_refusal(source: str, exc: Exception) -> Refusal:
+    """422 for values the database refused (this delivery alone: its neighbours were stored); 503 otherwise."""
+    reason = refused_values(exc)
+    if reason is not None:
+        log.warning("event=webhook_unstorable source=%s error=%s: %s", source, type(exc).__name__, reason)
+        return Refusal(422, "unstorable", f"a value of this delivery cannot be stored: {reason}", "body")
+    if not isinstance(exc, SQLAlchemyError):
+        raise exc  # a bug, not the database: let it be a 500 with its traceback in the log
+    log.error("event=webhook_store_failed source=%s error=%s", source, type(exc).__name__)
+    return Refusal(503, "storage", "the inbox cannot be written right now; retry later")
 
 
 def _check_json_type(content_type: str) -> None:
@@ -195,18 +214,45 @@ def _parse(source: Source, payload: Any, delivery: Delivery) -> list[Any]:
         raise Refusal(422, "shape", "not an event this source sends", "body") from None
 
 
-def create_app(ctx: Context, settings: Settings) -> Starlette:
-    """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret."""
+def refused_values(exc: BaseException) -> str | None:
+    """Why the database refused a delivery's values as bad data (too long, unencodable), or None for other errors."""
+    if isinstance(exc, DataError | IntegrityError):
+        return _first_line(exc.orig)
+    cause = exc.orig if isinstance(exc, StatementError) else exc  # a value no driver could even send
+    if isinstance(cause, ValueError | TypeError | OverflowError):  # UnicodeEncodeError is a ValueError
+        return _first_line(cause)
+    return None
+
+
+def _first_line(exc: BaseException | None) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0][:160] if lines else type(exc).__name__
+
+
+def create_app(
+    ctx: Context,
+    settings: Settings,
+    *,
+    jobs: Mapping[str, timedelta] | None = None,
+    host: str | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Starlette:
+    """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret.
+
+    ``jobs`` are the daemon's jobs and their intervals, whose ticks ``/healthz`` checks; ``host`` is
+    where it will listen (default ``webhook.host``): off loopback, the admin token is required.
+    """
+    env = os.environ if environ is None else environ
+    token = admin_token(settings.webhook, host or settings.webhook.host, env)
     metrics = Metrics()
     workflow = ctx.workflows.current(ctx.default_workflow)
-    intake = Intake(ctx, sources_of(settings, workflow=workflow), settings.webhook.max_body_bytes, metrics)
+    sources = sources_of(settings, env, workflow=workflow)
+    intake = Intake(ctx, sources, settings.webhook.max_body_bytes, metrics)
+    health = Readiness(ctx, Limits.of(settings.health), jobs)
 
     async def healthz(request: Request) -> Response:
-        try:
-            tick = await run_in_threadpool(last_tick, ctx)
-        except SQLAlchemyError:
-            return JSONResponse({"status": "unavailable", "database": "unreachable", "last_tick": None}, 503)
-        return JSONResponse({"status": "ok", "database": "ok", "last_tick": tick})
+        status, body = await health.answer()
+        return JSONResponse(body, status_code=status)
 
     async def metrics_text(request: Request) -> Response:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
@@ -219,10 +265,53 @@ def create_app(ctx: Context, settings: Settings) -> Starlette:
     routes = [
         Route("/webhooks/{source}", intake.receive, methods=["POST"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/metrics", metrics_text, methods=["GET"]),
-        Route("/openapi.json", openapi, methods=["GET"]),
+        Route("/metrics", _guarded(metrics_text, token), methods=["GET"]),
+        Route("/openapi.json", _guarded(openapi, token), methods=["GET"]),
     ]
-    return Starlette(routes=routes, lifespan=_lifespan)
+
+    app = Starlette(routes=routes, lifespan=_lifespan)
+    # /webhooks/shop/ would be redirected (307) to a Location built from the client's Host header.
+    app.router.redirect_slashes = False
+    return app
+
+
+def admin_token(webhook: WebhookSettings, host: str, environ: Mapping[str, str]) -> str | None:
+    """The bearer token of /metrics and /openapi.json, or None (open) on loopback when none is set.
+
+    ConfigError when the app will listen beyond loopback and ``$<webhook.admin_token_env>`` is unset.
+    """
+    token = environ.get(webhook.admin_token_env) or None
+    if token is None and not _is_loopback(host):
+        raise ConfigError(
+            f"webhook: listening on {host} needs a token for /metrics and /openapi.json: "
+            f"set ${webhook.admin_token_env} (webhook.admin_token_env), or listen on 127.0.0.1"
+        )
+    return token
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:  # a host name: it may resolve to anything
+        return False
+
+
+def _guarded(endpoint: Endpoint, token: str | None) -> Endpoint:
+    """``endpoint`` behind ``Authorization: Bearer <token>``; unchanged when there is no token."""
+    if token is None:
+        return endpoint
+    expected = f"Bearer {token}".encode()
+
+    async def guarded(request: Request) -> Response:
+        given = request.headers.get("authorization", "").encode()
+        if not hmac.compare_digest(given, expected):
+            body = {"error": "this endpoint needs Authorization: Bearer <the admin token>"}
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        return await endpoint(request)
+
+    return guarded
 
 
 @asynccontextmanager

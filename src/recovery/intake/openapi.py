@@ -26,6 +26,8 @@ _STORED = {
 # Text a database can hold: no NUL (a lone surrogate cannot be written in valid UTF-8 JSON anyway).
 _PLAIN = "^[^\\x00]*$"
 _TEXT = {"type": "string", "pattern": _PLAIN}
+# An id or a ticket: as _PLAIN, and not blank (the adapters refuse "   ").
+_KEY = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
 # Years a deadline can be computed from (recovery.core.values: 1900 to 9000).
 _YEARS = "^(19[0-9]{2}|[2-8][0-9]{3}|9000)-"
 _AMOUNT = {"type": "string", "pattern": "^\\s*[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?\\s*$"}
@@ -35,14 +37,14 @@ _CUSTOMER = {
     "properties": {"email": _TEXT, "name": _TEXT, "id": _TEXT},
 }
 _COMMON = {
-    "id": {"type": "string", "minLength": 1, "pattern": _PLAIN, "description": "Delivery id, unique per source."},
+    "id": {"type": "string", "pattern": _KEY, "description": "Delivery id, unique per source."},
     "occurred_at": {
         "type": "string",
         "format": "date-time",
         "pattern": _YEARS,
         "description": "When it happened (with offset), between the years 1900 and 9000.",
     },
-    "ticket": {"type": "string", "minLength": 1, "pattern": _PLAIN},
+    "ticket": {"type": "string", "pattern": _KEY},
 }
 
 
