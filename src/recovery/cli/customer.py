@@ -33,15 +33,18 @@ def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
 
 
 @customer.command("list")
+@click.option("--class", "loyalty_class", type=click.Choice(["dissatisfied", "satisfied", "loyal", "unknown"]))
+@click.option("--sort", type=click.Choice(["id", "clv"]), default="id", show_default=True)
 @click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
-def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
-    """List customers with their complaint counts."""
+def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, as_json: bool) -> None:
+    """List customers with their complaint counts and, once scored, their class and lifetime value."""
     from recovery.engine.queries import list_customers
 
-    rows = list_customers(runtime.context(), limit)
-    print_rows(rows, ["id", "email", "name", "external", "complaints"], empty="no customers yet", as_json=as_json)
+    rows = list_customers(runtime.context(), limit, loyalty_class, sort)
+    columns = ["id", "email", "name", "external", "complaints", "loyalty_class", "clv"]
+    print_rows(rows, columns, empty="no customers match", as_json=as_json)
 
 
 @customer.command("show")

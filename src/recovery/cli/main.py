@@ -24,6 +24,7 @@ COMMANDS = {
     "rewards": "recovery.cli.rewards:rewards",
     "purchases": "recovery.cli.purchases:purchases",
     "model": "recovery.cli.model:model",
+    "customers": "recovery.cli.customers:customers",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -39,6 +40,7 @@ HELP = {
     "rewards": "Reward run, leaderboard and statements.",
     "purchases": "Import what customers bought.",
     "model": "Fit the purchase models (lifetime value, still a customer).",
+    "customers": "Score every customer: P(alive), CLV, loyalty class.",
 }
 
 

@@ -68,10 +68,10 @@ def _summary(ctx: Context, until: date) -> Any:
     """The model inputs of every customer, from their purchases in the business's local days."""
     from recovery.core.purchases import summarise
 
-    return summarise(*_purchases(ctx), until)
+    return summarise(*purchase_arrays(ctx), until)
 
 
-def _purchases(ctx: Context) -> tuple[Any, Any, Any]:
+def purchase_arrays(ctx: Context) -> tuple[Any, Any, Any]:
     """Every purchase as arrays: customer ids, the business's local days, amounts."""
     import numpy as np
 
@@ -138,7 +138,7 @@ def check(ctx: Context, until: date, to: date | None = None, model: str = "auto"
 
     if model not in MODELS:
         raise InvalidInputError(f"model: unknown {model!r}; known: {', '.join(MODELS)}")
-    customers, days, amounts = _purchases(ctx)
+    customers, days, amounts = purchase_arrays(ctx)
     last = days.max().astype(object) if days.size else None
     end = to or last
     if end is None or end <= until:

@@ -12,7 +12,7 @@ from recovery.engine.context import Context
 from recovery.engine.runtime import LAST_TICK
 from recovery.store import complaints as store
 from recovery.store import runtime
-from recovery.store.schema import audit_log, complaints, customers, outbox, staff
+from recovery.store.schema import audit_log, complaints, customer_scores, customers, outbox, staff
 
 
 def iso(value: datetime | None) -> str | None:
@@ -128,17 +128,34 @@ def status(ctx: Context) -> dict[str, Any]:
     }
 
 
-def list_customers(ctx: Context, limit: int = 100) -> list[dict[str, Any]]:
-    """Customers with their complaint counts."""
+def list_customers(
+    ctx: Context, limit: int = 100, loyalty_class: str | None = None, sort: str = "id"
+) -> list[dict[str, Any]]:
+    """Customers with their complaint counts and scores; of one loyalty class, by id or by CLV (highest first)."""
     counts = select(complaints.c.customer_id, func.count().label("n")).group_by(complaints.c.customer_id).subquery()
     query = (
-        select(customers, func.coalesce(counts.c.n, 0).label("complaints"))
+        select(customers, func.coalesce(counts.c.n, 0).label("complaints"), *_SCORE_COLUMNS)
         .outerjoin(counts, counts.c.customer_id == customers.c.id)
-        .order_by(customers.c.id)
+        .outerjoin(customer_scores, customer_scores.c.customer_id == customers.c.id)
         .limit(limit)
     )
+    if loyalty_class is not None:
+        query = query.where(func.coalesce(customer_scores.c.loyalty_class, "unknown") == loyalty_class)
+    order = (customer_scores.c.clv.desc().nulls_last(), customers.c.id) if sort == "clv" else (customers.c.id,)
     with ctx.read() as connection:
-        return [customer_view(dict(r)) for r in connection.execute(query).mappings()]
+        return [customer_view(dict(r)) for r in connection.execute(query.order_by(*order)).mappings()]
+
+
+_SCORE_COLUMNS = (
+    customer_scores.c.p_alive,
+    customer_scores.c.expected_purchases,
+    customer_scores.c.expected_spend,
+    customer_scores.c.clv,
+    customer_scores.c.loyalty_class,
+    customer_scores.c.class_reasons,
+    customer_scores.c.scored_at,
+)
+_SCORE_KEYS = tuple(c.name for c in _SCORE_COLUMNS)
 
 
 def customer_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -151,7 +168,20 @@ def customer_view(row: dict[str, Any]) -> dict[str, Any]:
         "external": external,
         "created_at": iso(row["created_at"]),
         "complaints": row.get("complaints"),
+        **_scores(row),
     }
+
+
+def _scores(row: dict[str, Any]) -> dict[str, Any]:
+    """The customer's latest scores, once scored (rounded as a person reads them; ``unknown`` before)."""
+    if row.get("scored_at") is None:
+        return {"loyalty_class": "unknown"} if "scored_at" in row else {}
+    found = {key: row[key] for key in _SCORE_KEYS}
+    for key in ("p_alive", "expected_purchases", "expected_spend", "clv"):
+        if found[key] is not None:
+            found[key] = round(found[key], 4)
+    found["scored_at"] = iso(row["scored_at"])
+    return found
 
 
 def list_staff(ctx: Context) -> list[dict[str, Any]]:
@@ -166,6 +196,11 @@ def customer_detail(connection: Connection, customer: dict[str, Any]) -> dict[st
     found = connection.execute(
         select(complaints).where(complaints.c.customer_id == customer["id"]).order_by(complaints.c.id)
     )
-    view = customer_view(customer)
+    scored = (
+        connection.execute(select(*_SCORE_COLUMNS).where(customer_scores.c.customer_id == customer["id"]))
+        .mappings()
+        .first()
+    )
+    view = customer_view({**customer, **(dict(scored) if scored else dict.fromkeys(_SCORE_KEYS))})
     view["complaints"] = [complaint_view(store.from_row(r)) for r in found]
     return view

@@ -273,3 +273,31 @@ model_fits = Table(
     Column("spend", JSON),
     Column("fitted_at", UTCDateTime, nullable=False),
 )
+
+# Each customer's latest score (one row a customer, replaced by every scoring run).
+customer_scores = Table(
+    "customer_scores",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column("p_alive", Float),
+    Column("expected_purchases", Float),
+    Column("expected_spend", Float),
+    Column("clv", Float),
+    Column("loyalty_class", String(16), nullable=False),
+    Column("class_reasons", JSON, nullable=False),
+    Column("model_fit_id", ForeignKey("model_fits.id")),
+    Column("scored_at", UTCDateTime, nullable=False),
+    Index("ix_customer_scores_class", "loyalty_class", "clv"),
+)
+
+# Every change of a customer's class, kept: why a customer moved is the first question.
+loyalty_history = Table(
+    "loyalty_history",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("from_class", String(16)),
+    Column("to_class", String(16), nullable=False),
+    Column("reasons", JSON, nullable=False),
+    Column("at", UTCDateTime, nullable=False),
+)

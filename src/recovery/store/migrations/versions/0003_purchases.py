@@ -1,4 +1,4 @@
-"""purchases and model_fits: the purchase feed and the fitted purchase models
+"""purchases, model_fits, customer_scores, loyalty_history: the purchase feed, the models and the scores
 
 Revision ID: 0003
 Revises: 0002
@@ -32,9 +32,7 @@ def upgrade() -> None:
         sa.Column("amount", sa.Numeric(precision=14, scale=2), nullable=False),
         sa.Column("currency", sa.String(length=3), nullable=True),
         sa.Column("imported_at", _TIME, nullable=False),
-        sa.ForeignKeyConstraint(
-            ["customer_id"], ["customers.id"], name=op.f("fk_purchases_customer_id_customers")
-        ),
+        sa.ForeignKeyConstraint(["customer_id"], ["customers.id"], name=op.f("fk_purchases_customer_id_customers")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_purchases")),
         sa.UniqueConstraint("source", "order_id", "kind", name="uq_purchases_order"),
     )
@@ -52,8 +50,47 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_model_fits")),
     )
 
+    op.create_table(
+        "customer_scores",
+        sa.Column("customer_id", _ID, nullable=False),
+        sa.Column("p_alive", sa.Float(), nullable=True),
+        sa.Column("expected_purchases", sa.Float(), nullable=True),
+        sa.Column("expected_spend", sa.Float(), nullable=True),
+        sa.Column("clv", sa.Float(), nullable=True),
+        sa.Column("loyalty_class", sa.String(length=16), nullable=False),
+        sa.Column("class_reasons", sa.JSON(), nullable=False),
+        sa.Column("model_fit_id", _ID, nullable=True),
+        sa.Column("scored_at", _TIME, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_customer_scores_customer_id_customers")
+        ),
+        sa.ForeignKeyConstraint(
+            ["model_fit_id"], ["model_fits.id"], name=op.f("fk_customer_scores_model_fit_id_model_fits")
+        ),
+        sa.PrimaryKeyConstraint("customer_id", name=op.f("pk_customer_scores")),
+    )
+    op.create_index("ix_customer_scores_class", "customer_scores", ["loyalty_class", "clv"])
+    op.create_table(
+        "loyalty_history",
+        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        sa.Column("customer_id", _ID, nullable=False),
+        sa.Column("from_class", sa.String(length=16), nullable=True),
+        sa.Column("to_class", sa.String(length=16), nullable=False),
+        sa.Column("reasons", sa.JSON(), nullable=False),
+        sa.Column("at", _TIME, nullable=False),
+        sa.ForeignKeyConstraint(
+            ["customer_id"], ["customers.id"], name=op.f("fk_loyalty_history_customer_id_customers")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_loyalty_history")),
+    )
+    op.create_index(op.f("ix_loyalty_history_customer_id"), "loyalty_history", ["customer_id"])
+
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_loyalty_history_customer_id"), table_name="loyalty_history")
+    op.drop_table("loyalty_history")
+    op.drop_index("ix_customer_scores_class", table_name="customer_scores")
+    op.drop_table("customer_scores")
     op.drop_table("model_fits")
     op.drop_index("ix_purchases_customer", table_name="purchases")
     op.drop_table("purchases")
