@@ -284,9 +284,41 @@ def test_the_follow_up_reminder_comes_once_when_its_date_has_come(ctx: Context, 
     assert (recipient, payload["state"]) == ("ann", "compensated")
 
 
-def test_an_unassigned_complaint_is_escalated_with_nobody_to_tell_at_level_one(
+def test_an_unassigned_complaint_reaches_the_leads_where_the_ladder_says_assignee(
     ctx: Context, people: None, open_one: Callable[..., int]
 ) -> None:
+    complaint = open_one()  # as one opened from a helpdesk ticket that no staff member holds
+    at(ctx, WARN)
+    scan(ctx)
+    at(ctx, DEADLINE)
+
+    scan(ctx)
+
+    warned, escalated = scheduler_audit(ctx, complaint)
+    assert (warned["trigger"], warned["payload"]["notify"]) == ("warn", ["lena"])
+    assert (escalated["trigger"], escalated["payload"]["notify"]) == ("escalate", ["lena"])
+    assert [(recipient, payload["email"]) for recipient, payload in messages(ctx)] == [
+        ("lena", "lena@example.com"),
+        ("lena", "lena@example.com"),
+    ]
+
+
+def test_an_unassigned_complaint_escalated_to_assignee_and_lead_tells_each_lead_once(
+    ctx: Context, people: None, open_one: Callable[..., int]
+) -> None:
+    complaint = open_one()
+    at(ctx, LEVEL_2)
+
+    scan(ctx)
+
+    [entry] = scheduler_audit(ctx, complaint)
+    assert (entry["payload"]["level"], entry["payload"]["notify"]) == (2, ["lena"])
+
+
+def test_with_no_lead_an_unassigned_complaint_is_escalated_with_nobody_to_tell_at_level_one(
+    ctx: Context, open_one: Callable[..., int]
+) -> None:
+    add_staff(ctx, "ann", "Ann Agent", "ann@example.com", "agent")
     complaint = open_one()
     at(ctx, DEADLINE)
 

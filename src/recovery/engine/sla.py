@@ -79,10 +79,17 @@ class _People:
     by_role: dict[str, tuple[str, ...]]
 
     def resolve(self, recipients: Iterable[str], assignee: str | None) -> tuple[str, ...]:
-        """Staff ids named by ``recipients`` (assignee, lead, manager), each once, in order."""
+        """Staff ids named by ``recipients`` (assignee, lead, manager), each once, in order.
+
+        A complaint nobody is assigned to (one opened from a ticket no staff member holds) would reach
+        nobody where the ladder says ``assignee``: the leads stand in for its assignee.
+        """
         found: list[str] = []
         for role in recipients:
-            named = ((assignee,) if assignee else ()) if role == "assignee" else self.by_role.get(role, ())
+            if role == "assignee":
+                named = (assignee,) if assignee else self.by_role.get("lead", ())
+            else:
+                named = self.by_role.get(role, ())
             found.extend(person for person in named if person not in found)
         return tuple(found)
 
