@@ -210,6 +210,16 @@ class Steps:
         self.before[complaint.id] = complaint
         self.current[complaint.id] = complaint
 
+    def amend(self, complaint: Complaint, entry: audit.AuditRow) -> None:
+        """Keep a change that is no transition (a new assignee) with its audit row; written with the rest."""
+        self.current[complaint.id] = complaint
+        self._audit.append(entry)
+
+    def took(self, complaint_id: int, trigger: str) -> bool:
+        """Did the complaint ever take ``trigger``: in this transaction's steps so far, or in its history?"""
+        fired = (r for r in self._audit if r["complaint_id"] == complaint_id and r["outcome"] == "applied")
+        return any(r["trigger"] == trigger for r in fired) or audit.took(self.connection, complaint_id, trigger)
+
     def fire(self, command: FireTrigger) -> Outcome:
         """Fire ``command`` on the complaint as the earlier steps left it; return the outcome."""
         complaint = self.current[command.complaint_id]

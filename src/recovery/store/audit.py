@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from recovery.store.schema import audit_log
 
@@ -42,3 +42,15 @@ def append(connection: Connection, entries: Sequence[AuditRow]) -> None:
     """Append audit rows."""
     if entries:
         connection.execute(audit_log.insert(), list(entries))
+
+
+def took(connection: Connection, complaint_id: int, trigger: str) -> bool:
+    """Did the complaint ever take ``trigger`` (an applied row in its history)?"""
+    query = (
+        select(audit_log.c.id)
+        .where(
+            audit_log.c.complaint_id == complaint_id, audit_log.c.trigger == trigger, audit_log.c.outcome == "applied"
+        )
+        .limit(1)
+    )
+    return connection.execute(query).first() is not None
