@@ -49,3 +49,22 @@ def test_the_distance_between_states_counts_transitions() -> None:
     assert distance(STANDARD, "received", "acting") == 2
     assert distance(STANDARD, "following_up", "acting") == 1  # the reopening loop
     assert distance(STANDARD, "resolved", "received") is None
+
+
+def test_a_snapshot_of_a_step_the_complaint_took_is_skipped_as_repeated() -> None:
+    ruling = verdict(STANDARD, "resolved", "follow_up", snapshot=True, taken=lambda: True)
+    assert ruling == Ruling(Verdict.SKIP, "complaint is already resolved: 'follow_up' happened before")
+
+
+def test_a_snapshot_of_a_step_the_complaint_went_past_without_taking_it_is_refused_with_the_true_reason() -> None:
+    # A bad rating arriving after the ticket was withdrawn: no follow-up ever happened.
+    ruling = verdict(STANDARD, "withdrawn", "follow_up", snapshot=True, taken=lambda: False)
+    assert ruling == Ruling(Verdict.INVALID, "'follow_up' is not allowed from 'withdrawn'")
+
+
+def test_whether_the_step_was_taken_is_asked_only_of_a_snapshot_that_looks_repeated() -> None:
+    def never() -> bool:
+        raise AssertionError("asked needlessly")
+
+    assert verdict(STANDARD, "compensated", "follow_up", snapshot=True, taken=never).verdict is Verdict.APPLY
+    assert verdict(STANDARD, "received", "follow_up", snapshot=True, taken=never).verdict is Verdict.WAIT

@@ -5,6 +5,7 @@ Pure: the inbox asks ``verdict`` before firing an event's trigger and waits, ski
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -28,8 +29,15 @@ class Ruling:
     reason: str = ""
 
 
-def verdict(workflow: Workflow, state: str, trigger: str, *, snapshot: bool) -> Ruling:
-    """Apply, wait for the events before it, skip a repeated snapshot, or refuse a trigger that can never apply."""
+def verdict(
+    workflow: Workflow, state: str, trigger: str, *, snapshot: bool, taken: Callable[[], bool] | None = None
+) -> Ruling:
+    """Apply, wait for the events before it, skip a repeated snapshot, or refuse a trigger that can never apply.
+
+    ``taken`` says whether the complaint ever took ``trigger`` (asked only for a snapshot that looks
+    repeated): a step the complaint went past without taking it did not happen before, and a snapshot
+    of it is refused with the true reason rather than skipped with a false one.
+    """
     if trigger in workflow.triggers_from(state):
         return Ruling(Verdict.APPLY)
     known = {t.trigger for t in workflow.transitions}
@@ -37,7 +45,8 @@ def verdict(workflow: Workflow, state: str, trigger: str, *, snapshot: bool) -> 
         return Ruling(Verdict.INVALID, f"trigger: unknown {trigger!r}; known: {', '.join(sorted(known))}")
     sources = {s for t in workflow.transitions if t.trigger == trigger for s in t.sources}
     dests = {t.dest for t in workflow.transitions if t.trigger == trigger}
-    if snapshot and any(d == state or distance(workflow, d, state) is not None for d in dests):
+    behind = any(d == state or distance(workflow, d, state) is not None for d in dests)
+    if snapshot and behind and (taken is None or taken()):
         return Ruling(Verdict.SKIP, f"complaint is already {state}: {trigger!r} happened before")
     # Reachable at all means "maybe later": loops such as a reopening make any nearer test guess wrong.
     if not workflow.is_final(state) and any(distance(workflow, state, s) is not None for s in sources):
