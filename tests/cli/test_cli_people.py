@@ -38,7 +38,8 @@ def test_customer_list_table(shop: Recovery) -> None:
     result = shop("customer", "list")
     assert result.code == 0, result
     assert "ann@example.com" in result.out, result
-    assert result.out.splitlines()[0].split() == ["id", "email", "name", "external", "complaints"], result
+    header = ["id", "email", "name", "external", "complaints", "loyalty_class", "clv"]
+    assert result.out.splitlines()[0].split() == header, result
 
 
 def test_customer_list_json(shop: Recovery) -> None:
