@@ -44,7 +44,8 @@ def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, as
 
     rows = list_customers(runtime.context(), limit, loyalty_class, sort)
     columns = ["id", "email", "name", "external", "complaints", "loyalty_class", "clv"]
-    print_rows(rows, columns, empty="no customers match", as_json=as_json)
+    empty = "no customers match" if loyalty_class else "no customers yet"
+    print_rows(rows, columns, empty=empty, as_json=as_json)
 
 
 @customer.command("show")
