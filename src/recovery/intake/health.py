@@ -66,6 +66,8 @@ class Readiness:
         loop = asyncio.get_running_loop()
         if self.running is None or self.running.done() or self.running.get_loop() is not loop:
             self.running = loop.create_task(run_in_threadpool(self.checks))
+            # A run that outlives every caller's timeout still has its outcome taken, never "never retrieved".
+            self.running.add_done_callback(lambda task: task.cancelled() or task.exception())
         try:
             checks = await asyncio.wait_for(asyncio.shield(self.running), self.limits.timeout)
         except TimeoutError:
@@ -131,6 +133,6 @@ class Readiness:
 
 def _failed(check: str, exc: SQLAlchemyError) -> Check:
     """A check the database did not answer: the kind of error in the answer, the message in the log."""
-    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0] if str(exc).strip() else ""
-    log.warning("event=health_failing check=%s error=%s: %s", check, type(exc).__name__, message)
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    log.warning("event=health_failing check=%s error=%s: %s", check, type(exc).__name__, (text.splitlines() or [""])[0])
     return {"ok": False, "error": type(exc).__name__}
