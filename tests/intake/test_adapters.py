@@ -13,11 +13,14 @@ import pytest
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError
 from recovery.intake.events import (
+    AgentRef,
     ComplaintOpened,
     CustomerFlagged,
     CustomerLost,
+    DeliveryIgnored,
     IntakeEvent,
     SatisfactionRated,
+    TicketAssigned,
     TriggerFired,
 )
 from recovery.intake.rules import SourceRules
@@ -161,7 +164,8 @@ def test_zammad_default_payload_opens_a_complaint_for_the_customer() -> None:
     }
     (event,) = parse("zammad", payload, x_zammad_delivery="a1b2c3")
     assert isinstance(event, ComplaintOpened)
-    assert (event.delivery_id, event.ticket, event.customer.name) == ("a1b2c3", "104", "Emily Adams")
+    # The key is the number people see in Zammad, not the internal id.
+    assert (event.delivery_id, event.ticket, event.customer.name) == ("a1b2c3", "31001", "Emily Adams")
     assert event.occurred_at == datetime(2020, 11, 13, 14, 34, 37, 366000, tzinfo=UTC)
 
 
@@ -177,7 +181,7 @@ def test_helpscout_conversation_tags_map_to_triggers_and_ratings_to_scores() -> 
         "tags": [{"id": 1, "tag": "recovery-act"}],
         "assignee": {"email": "agent@example.com"},
     }
-    (fired,) = parse("helpscout", conversation, x_helpscout_event="convo.tags")
+    assigned, fired = parse("helpscout", conversation, x_helpscout_event="convo.tags")
     rating = {
         "id": 3,
         "rating": "Great",
@@ -187,14 +191,18 @@ def test_helpscout_conversation_tags_map_to_triggers_and_ratings_to_scores() -> 
     }
     (rated,) = parse("helpscout", rating, x_helpscout_event="satisfaction.ratings")
 
+    assert isinstance(assigned, TicketAssigned)
+    assert assigned.assignee == AgentRef("agent@example.com", None, "")
     assert isinstance(fired, TriggerFired)
     assert (fired.role, fired.ticket, fired.actor) == ("action", "10", "agent@example.com")
     assert isinstance(rated, SatisfactionRated)
     assert (rated.ticket, rated.score, rated.comment) == ("10", 5, "quick!")
 
 
-def test_helpscout_events_other_than_conversations_and_ratings_carry_no_event() -> None:
-    assert parse("helpscout", {"id": 1}, x_helpscout_event="customer.created") == []
+def test_helpscout_events_other_than_conversations_and_ratings_are_kept_as_ignored_with_why() -> None:
+    (event,) = parse("helpscout", {"id": 1}, x_helpscout_event="customer.created")
+    assert isinstance(event, DeliveryIgnored)
+    assert event.reason == "Help Scout event 'customer.created' carries nothing for complaints"
 
 
 def test_intercom_notification_event_with_a_complaint_tag_opens_a_complaint() -> None:
@@ -222,8 +230,10 @@ def test_intercom_notification_event_with_a_complaint_tag_opens_a_complaint() ->
     assert event.occurred_at == datetime.fromtimestamp(1764060000, UTC)
 
 
-def test_intercom_ping_carries_no_event() -> None:
-    assert parse("intercom", {"type": "notification_event", "id": "notif_1", "topic": "ping", "data": {}}) == []
+def test_intercom_ping_is_kept_as_ignored_with_why() -> None:
+    (event,) = parse("intercom", {"type": "notification_event", "id": "notif_1", "topic": "ping", "data": {}})
+    assert isinstance(event, DeliveryIgnored)
+    assert (event.delivery_id, event.reason) == ("notif_1", "Intercom topic 'ping' carries nothing for complaints")
 
 
 def test_front_application_webhook_event_maps_tags_on_the_conversation() -> None:
@@ -247,8 +257,10 @@ def test_front_application_webhook_event_maps_tags_on_the_conversation() -> None
     assert events[0].delivery_id == "evt_55c8c149"
 
 
-def test_front_sync_validation_request_carries_no_event() -> None:
-    assert parse("front", {"type": "sync", "authorization": {"id": "cmp_abc"}}) == []
+def test_front_sync_validation_request_is_kept_as_ignored() -> None:
+    (event,) = parse("front", {"type": "sync", "authorization": {"id": "cmp_abc"}})
+    assert isinstance(event, DeliveryIgnored)
+    assert event.delivery_id.startswith("ignored:")
 
 
 def test_generic_event_needs_a_known_type() -> None:

@@ -158,3 +158,26 @@ def test_retry_applies_a_failed_event_whose_cause_is_fixed(recovery: Run, sqlite
     ctx.db.dispose()
     code, out, _ = recovery("inbox", "retry", str(inbox_id))
     assert (code, out.strip()) == (0, f"inbox event {inbox_id} applied")
+
+
+def test_show_of_a_delivery_that_did_nothing_says_which_rules_were_tried_on_which_values(
+    recovery: Run, sqlite_url: str
+) -> None:
+    from recovery.intake.sources import zendesk
+
+    now = datetime(2026, 11, 25, 9, tzinfo=UTC)
+    body: dict[str, object] = {"ticket_id": "12", "ticket_type": "Question", "tags": "billing"}
+    events = zendesk.parse(body, SourceRules(), Delivery.of({}, json.dumps(body).encode(), now))
+    engine = connect(sqlite_url)
+    try:
+        inbox_id = store(engine, rows_of("zendesk", events, now, "-")).inbox_id
+    finally:
+        engine.dispose()
+    assert recovery("inbox", "retry", str(inbox_id))[0] == 0  # applied at once, as the daemon's tick would
+
+    code, out, _ = recovery("inbox", "show", str(inbox_id))
+    assert code == 0
+    assert "ignored" in out.splitlines()[5], out
+    assert "no complaint rule matched type='Question', tags=['billing']; rules: complaint_tags ['complaint']" in out, (
+        out
+    )

@@ -16,6 +16,7 @@ from intake.server import serve
 from recovery.clock import SettableClock
 from recovery.config import WebhookSource
 from recovery.engine.context import Context
+from recovery.engine.inbox import apply_pending
 from recovery.errors import ConfigError
 from recovery.intake.app import create_app
 from recovery.store.schema import inbox
@@ -71,14 +72,16 @@ def test_a_helpdesk_without_delivery_ids_is_deduplicated_by_the_body_hash(
     assert stored(app_ctx) == 1
 
 
-def test_a_delivery_that_carries_no_event_is_kept_as_ignored(
+def test_a_delivery_that_carries_no_event_is_kept_as_ignored_with_why(
     client: AppClient, app_ctx: Context, clock: SettableClock
 ) -> None:
     answer = post(client, clock, {"type": "notification_event", "id": "n1", "topic": "ping", "data": {}}, "intercom")
     assert answer.status_code == 202
-    assert answer.json()["events"] == 0
+    assert answer.json()["events"] == 1  # the "ignored" event that keeps the reason
+    apply_pending(app_ctx)
     with app_ctx.db.connect() as connection:
-        assert connection.execute(select(inbox.c.status)).scalar() == "ignored"
+        row = connection.execute(select(inbox.c.event_type, inbox.c.status, inbox.c.error)).one()
+    assert tuple(row) == ("ignored", "ignored", "Intercom topic 'ping' carries nothing for complaints")
 
 
 @pytest.mark.parametrize(

@@ -120,13 +120,23 @@ def test_freshdesk_basic_credentials_must_be_the_configured_user_and_secret(auth
         adapter("freshdesk").verify({"authorization": authorization}, BODY, SECRET, NOW, RULES)
 
 
-def test_front_legacy_rule_webhooks_sign_the_body_with_hmac_sha1_when_configured() -> None:
+def test_front_rule_webhooks_signed_with_hmac_sha1_of_the_body_verify_by_default() -> None:
     from recovery.intake.sources import front
 
-    rules = SourceRules.from_options({"legacy_sha1": True})
-    front.verify({"x-front-signature": front.sign_legacy(SECRET, BODY)}, BODY, SECRET, NOW, rules)
+    front.verify({"x-front-signature": front.sign_legacy(SECRET, BODY)}, BODY, SECRET, NOW, RULES)
+    legacy_option = SourceRules.from_options({"legacy_sha1": True})  # older settings still start, and still verify
+    front.verify({"x-front-signature": front.sign_legacy(SECRET, BODY)}, BODY, SECRET, NOW, legacy_option)
     with pytest.raises(SignatureError):
-        front.verify({"x-front-signature": front.sign_legacy(SECRET, BODY)}, BODY, SECRET, NOW, RULES)
+        front.verify({"x-front-signature": front.sign_legacy("someone-else", BODY)}, BODY, SECRET, NOW, RULES)
+
+
+def test_front_current_signature_outside_the_window_is_refused_even_though_it_matches() -> None:
+    from recovery.intake.sources import front
+
+    stamp = str(int((NOW - timedelta(minutes=6)).timestamp() * 1000))
+    headers = {"x-front-request-timestamp": stamp, "x-front-signature": front.sign(SECRET, stamp, BODY)}
+    with pytest.raises(SignatureError, match="window"):
+        front.verify(headers, BODY, SECRET, NOW, RULES)
 
 
 def test_front_timestamp_in_seconds_is_read_as_well_as_milliseconds() -> None:

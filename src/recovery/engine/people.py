@@ -7,7 +7,7 @@ import unicodedata
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 from sqlalchemy.exc import IntegrityError
 
 from recovery.core.values import text_problem
@@ -92,6 +92,19 @@ def ensure_customer(
     return found
 
 
+def known_customer(connection: Connection, email: str, external: tuple[str, str] | None) -> int | None:
+    """The id of the customer with this external id, else with this email (either may be blank); None if neither."""
+    if external is None and not email.strip():
+        return None
+    return _known_customer(connection, email, external)
+
+
+def staff_by_email(connection: Connection, email: str) -> str | None:
+    """The id of the staff member with this address (matched whole, case-insensitively), or None."""
+    found = connection.execute(select(staff.c.id).where(func.lower(staff.c.email) == email.strip().lower())).scalar()
+    return None if found is None else str(found)
+
+
 def _known_customer(connection: Connection, email: str, external: tuple[str, str] | None) -> int | None:
     if external is not None:
         found = connection.execute(
@@ -101,6 +114,8 @@ def _known_customer(connection: Connection, email: str, external: tuple[str, str
         ).scalar()
         if found is not None:
             return int(found)
+    if not email.strip():
+        return None
     found = connection.execute(select(customers.c.id).where(customers.c.email == normalise_email(email))).scalar()
     return None if found is None else int(found)
 

@@ -35,11 +35,24 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True, slots=True)
 class CustomerRef:
-    """Who the helpdesk says the customer is: an email, a name and the helpdesk's own id."""
+    """Who the helpdesk says the customer is: an email, a name and the helpdesk's own id (either may be blank)."""
 
     email: str
     name: str = ""
     external_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRef:
+    """Who the helpdesk says a ticket's agent is: an email and the helpdesk's own id (either may be blank).
+
+    ``staff`` is the staff id the source's ``assignees`` option maps that id or email to, when it does.
+    """
+
+    email: str = ""
+    external_id: str | None = None
+    name: str = ""
+    staff: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -50,13 +63,20 @@ class IntakeEvent:
     delivery_id: str
     ticket: str | None
     occurred_at: datetime
+    # The helpdesk sent no usable event time: occurred_at is when the delivery arrived.
+    arrival_time: bool = False
 
     def body(self) -> dict[str, Any]:
-        """The JSON stored in the inbox (everything but the delivery id)."""
-        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name != "delivery_id"}
+        """The JSON stored in the inbox (everything but the delivery id; ``arrival_time`` only when true)."""
+        data = {f.name: _plain(getattr(self, f.name)) for f in fields(self) if f.name not in _UNSTORED}
         data["type"] = self.type
         data["occurred_at"] = self.occurred_at.isoformat()
+        if self.arrival_time:
+            data["arrival_time"] = True
         return data
+
+
+_UNSTORED = frozenset({"delivery_id", "arrival_time"})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -68,6 +88,18 @@ class ComplaintOpened(IntakeEvent):
     summary: str
     severity: str = "normal"
     channel: str = "helpdesk"
+    actor: str | None = None
+    assignee: AgentRef | None = None
+    default_owner: str | None = None  # the staff id the source names for complaints nobody is mapped to
+    rule: str = ""  # the helpdesk rule that made the ticket a complaint, e.g. "complaint_tags 'complaint'"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class TicketAssigned(IntakeEvent):
+    """The helpdesk names the ticket's agent: the complaint's assignee follows when it maps to a staff member."""
+
+    type: ClassVar[str] = "ticket.assigned"
+    assignee: AgentRef
     actor: str | None = None
 
 
@@ -96,6 +128,7 @@ class SatisfactionRated(IntakeEvent):
     comment: str = ""
     actor: str | None = None
     snapshot: bool = False
+    customer: CustomerRef | None = None  # who rated, as the helpdesk names them (kept with the event)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,6 +150,15 @@ class CustomerLost(IntakeEvent):
     customer: CustomerRef | None = None
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class DeliveryIgnored(IntakeEvent):
+    """A delivery that changes nothing, kept with the reason and the values seen (``recovery inbox show``)."""
+
+    type: ClassVar[str] = "ignored"
+    reason: str
+
+
+# What our generic format accepts; helpdesk adapters may also produce ticket.assigned and ignored.
 EVENT_TYPES = tuple(
     cls.type for cls in (ComplaintOpened, TriggerFired, SatisfactionRated, CustomerFlagged, CustomerLost)
 )

@@ -52,6 +52,36 @@ def timestamp(payload: Mapping[str, Any], path: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def first_text(payload: Mapping[str, Any], *paths: str) -> str:
+    """The first of ``paths`` that holds non-blank text or a number (a body may name one field several ways).
+
+    "" when none does; a value of another kind under one of the names is passed over, not refused.
+    """
+    for path in paths:
+        try:
+            value = text(payload, path, required=False).strip()
+        except ShapeError:
+            continue
+        if value:
+            return value
+    return ""
+
+
+def event_time(payload: Mapping[str, Any], paths: tuple[str, ...], arrival: datetime) -> tuple[datetime, bool]:
+    """The latest of ``paths`` that holds a time with its offset, and False; else ``arrival`` and True.
+
+    Bodies written with placeholders may render a time as a date without a clock ("February 3,
+    2025"): such a value is no event time, and the arrival time stands in, saying so.
+    """
+    found = []
+    for path in paths:
+        try:
+            found.append(timestamp(payload, path))
+        except ShapeError:  # absent, blank, or not a time with its offset
+            continue
+    return (max(found), False) if found else (arrival, True)
+
+
 def tag_list(value: Any, where: str) -> list[str]:
     """Tags given as a list of strings, a list of {name|tag: …} objects, or one space/comma-separated string."""
     if value is None:

@@ -21,7 +21,7 @@ from recovery.core.complaint import Complaint
 from recovery.core.definition import Workflow
 from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
-from recovery.engine.inbox.handlers import HANDLERS, Handler, Skipped, Waiting
+from recovery.engine.inbox.handlers import HANDLERS, Handler, Ignored, Skipped, Waiting
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
 from recovery.store import complaints as complaint_store
 from recovery.store import inbox as store
@@ -198,6 +198,8 @@ class Batch:
             return self._waited(row, exc, wait)
         except Skipped as exc:
             return Result("skipped", str(exc))
+        except Ignored as exc:
+            return Result("ignored", str(exc))
         except (RecoveryError, IntegrityError, KeyError) as exc:
             if handler is None or not self._in_memory(handler):
                 self.forget(row)  # a rolled-back savepoint may have left cached complaints stale

@@ -1,8 +1,8 @@
 """What each stored event type means to the engine: the command it becomes, read by step roles.
 
 A handler returns None when applied, or the refusal the engine audited; it raises ``Waiting`` when
-an earlier event of the ticket is missing, ``Skipped`` when there is nothing to do, and a
-RecoveryError when the event can never apply.
+an earlier event of the ticket is missing, ``Skipped`` when there is nothing to do, ``Ignored`` when
+the delivery means nothing for complaints (with why), and a RecoveryError when the event can never apply.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -22,10 +23,10 @@ from recovery.core.machine import Refused
 from recovery.core.ordering import Verdict, verdict
 from recovery.core.roles import Role
 from recovery.engine.complaints import check_storable, insert_complaint
-from recovery.engine.people import ensure_customer, normalise_email
+from recovery.engine.people import ensure_customer, known_customer, staff_by_email
 from recovery.errors import InvalidInputError, NotFoundError
 from recovery.store import complaints as complaint_store
-from recovery.store.schema import customers, staff
+from recovery.store.schema import staff
 
 if TYPE_CHECKING:
     from recovery.engine.inbox.batch import Batch
@@ -37,6 +38,10 @@ class Waiting(Exception):
 
 class Skipped(Exception):
     """The event changes nothing: the complaint already has what it says (a repeated snapshot)."""
+
+
+class Ignored(Exception):
+    """The delivery means nothing for complaints; the reason says which rules were tried on which values."""
 
 
 @dataclass(frozen=True)
@@ -62,13 +67,14 @@ def _open(batch: Batch, row: dict[str, Any]) -> str | None:
     ctx.workflows.adopt(connection, workflow, batch.now)
     customer_id = _customer_of(batch, row, create=True)
     if customer_id is None:
-        raise InvalidInputError("customer: a complaint needs the customer's email")
+        raise InvalidInputError(_unknown_customer(row))
     command = OpenComplaint(
         customer_id=customer_id,
         summary=body.get("summary") or f"ticket {row['ticket']}",
         severity=severity,
         channel=channel,
         workflow=workflow.name,
+        assignee=_staff_of(batch, body.get("assignee")) or body.get("default_owner"),
         actor=body.get("actor"),
         ticket_source=row["source"],
         ticket_id=row["ticket"],
@@ -77,6 +83,54 @@ def _open(batch: Batch, row: dict[str, Any]) -> str | None:
     complaint_id = insert_complaint(ctx, connection, workflow, command, row["occurred_at"])
     batch.by_ticket[(row["source"], row["ticket"])] = complaint_id  # read when first needed
     return None
+
+
+def _unknown_customer(row: dict[str, Any]) -> str:
+    """Why no customer could be found or added, and how to fix it."""
+    ref = row["body"].get("customer") or {}
+    if not ref.get("external_id"):
+        return "customer: a complaint needs the customer's email or helpdesk id"
+    named = f"{row['source']}:{ref['external_id']}"
+    return (
+        f"customer: no customer has the helpdesk id {named} and the helpdesk sent no email to add one: "
+        f"`recovery customer add EMAIL --external {named}`, then `recovery inbox retry {row['id']}`"
+    )
+
+
+def _assigned(batch: Batch, row: dict[str, Any]) -> str | None:
+    """The helpdesk's agent becomes the complaint's assignee, when they map to a staff member."""
+    from recovery.engine.assignment import reassign  # imported when first needed, like flags
+
+    complaint = batch.complaint_of(row)
+    if complaint is None:
+        raise Ignored(f"ticket {row['ticket']!r} has no complaint: nothing to assign")
+    agent = row["body"].get("assignee") or {}
+    staff_id = _staff_of(batch, agent)
+    if staff_id is None:
+        raise Skipped(
+            f"helpdesk agent {_agent(agent)} is no staff member: add one with that email (`recovery staff add`) "
+            "or map the agent's id in the source's assignees option"
+        )
+    if complaint.assignee == staff_id:
+        raise Skipped(f"complaint {complaint.id} is already assigned to {staff_id}")
+    if complaint.closed_at is not None:
+        raise Skipped(f"complaint {complaint.id} is closed ({complaint.state}): its assignee stays as it was")
+    reassign(batch.steps, complaint.id, staff_id, actor=row["body"].get("actor"), at=row["occurred_at"])
+    return None
+
+
+def _staff_of(batch: Batch, agent: dict[str, Any] | None) -> str | None:
+    """The staff member a helpdesk agent is: as the source's assignees option maps them, else by email."""
+    if not agent:
+        return None
+    if agent.get("staff"):
+        return str(agent["staff"])
+    return staff_by_email(batch.connection, agent["email"]) if agent.get("email") else None
+
+
+def _agent(agent: dict[str, Any]) -> str:
+    named = [repr(agent[key]) for key in ("email", "external_id") if agent.get(key)]
+    return " / ".join(named) or "(unnamed)"
 
 
 def _trigger(batch: Batch, row: dict[str, Any]) -> str | None:
@@ -100,7 +154,8 @@ def _trigger(batch: Batch, row: dict[str, Any]) -> str | None:
         at=row["occurred_at"],
     )
     check_storable(command)  # a value the database cannot hold fails this event, not the whole batch
-    ruling = verdict(workflow, complaint.state, trigger, snapshot=bool(body.get("snapshot")))
+    taken = partial(batch.steps.took, complaint.id, trigger)  # asked only of a snapshot that looks repeated
+    ruling = verdict(workflow, complaint.state, trigger, snapshot=bool(body.get("snapshot")), taken=taken)
     if ruling.verdict is Verdict.WAIT:
         raise Waiting(ruling.reason)
     if ruling.verdict is Verdict.SKIP:
@@ -166,7 +221,7 @@ def _lost(batch: Batch, row: dict[str, Any]) -> str | None:
 
 
 def _ignored(batch: Batch, row: dict[str, Any]) -> str | None:
-    raise Skipped("nothing to apply")
+    raise Ignored(row["body"].get("reason") or "nothing to apply")
 
 
 def _customer_of(batch: Batch, row: dict[str, Any], *, create: bool) -> int | None:
@@ -178,11 +233,10 @@ def _customer_of(batch: Batch, row: dict[str, Any], *, create: bool) -> int | No
     if not ref:
         return None
     external = (row["source"], str(ref["external_id"])) if ref.get("external_id") else None
-    if create:
-        return ensure_customer(batch.connection, ref["email"], ref.get("name") or "", external, batch.now)
-    email = normalise_email(ref["email"])
-    found = batch.connection.execute(select(customers.c.id).where(customers.c.email == email)).scalar()
-    return None if found is None else int(found)
+    email = ref.get("email") or ""
+    if create and email:
+        return ensure_customer(batch.connection, email, ref.get("name") or "", external, batch.now)
+    return known_customer(batch.connection, email, external)
 
 
 def _staff_id(batch: Batch, actor: str | None) -> str:
@@ -203,5 +257,6 @@ HANDLERS = {
     "satisfaction.rated": Handler(_trigger, in_memory=True),
     "customer.flagged": Handler(_flag, reads_complaints=True),
     "customer.lost": Handler(_lost, reads_complaints=True),
+    "ticket.assigned": Handler(_assigned, in_memory=True),
     "ignored": Handler(_ignored),
 }

@@ -1,7 +1,7 @@
 """Help Scout webhooks: ``X-HelpScout-Signature`` = base64(HMAC-SHA1(body)) with the webhook's secret key;
 ``X-HelpScout-Event`` names the event (convo.created, convo.tags, convo.status, satisfaction.ratings, …).
-The body is a v2 Conversation object, or a Rating object for ratings. No delivery id is sent: the
-event name plus the body's hash identify a delivery.
+The body is a Conversation object (v2, or the v1 shape many accounts still get), or a Rating object.
+No delivery id is sent: the event name plus the body's hash identify a delivery.
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from typing import Any
 
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError
-from recovery.intake.events import CustomerRef, IntakeEvent, SatisfactionRated
-from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
+from recovery.intake.events import AgentRef, CustomerRef, DeliveryIgnored, IntakeEvent, SatisfactionRated
+from recovery.intake.fields import event_time, first_text, get, obj, rating_score, tag_list, text
 from recovery.intake.rules import SourceRules
 from recovery.intake.signing import b64, hmac_digest, require_header, same
 from recovery.intake.snapshot import TicketSnapshot, ticket_events
@@ -36,43 +36,69 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     event = delivery.headers.get("x-helpscout-event", "").strip()
     delivery_id = f"{event}:{delivery.body_hash}"
     if event == "satisfaction.ratings":
-        return _rating(body, delivery_id)
+        return _rating(body, delivery_id, delivery)
     if not event.startswith("convo.") or event == "convo.deleted":
-        return []
-    customer = get(body, "primaryCustomer", dict, required=False) or get(body, "customer", dict, required=False)
-    customer = customer or {}
-    email = text(customer, "email", required=False)
-    name = " ".join(p for p in (customer.get("first"), customer.get("last")) if isinstance(p, str))
-    actor = get(body, "assignee", dict, required=False) or {}
-    when = "userUpdatedAt" if body.get("userUpdatedAt") else "createdAt"
+        reason = f"Help Scout event {event[:60]!r} carries nothing for complaints"
+        when = delivery.received_at
+        return [
+            DeliveryIgnored(delivery_id=delivery_id, ticket=None, occurred_at=when, arrival_time=True, reason=reason)
+        ]
+    # v2 objects: primaryCustomer {first, last}, assignee, userUpdatedAt; v1: customer {firstName, lastName}, owner,
+    # modifiedAt, closedAt. The key is the conversation id: ratings name it (ticketId), never the number.
+    customer = get(body, "primaryCustomer", dict, required=False) or get(body, "customer", dict, required=False) or {}
+    owner = get(body, "assignee", dict, required=False) or get(body, "owner", dict, required=False) or {}
+    when, arrival = event_time(body, TIMES, delivery.received_at)
     snap = TicketSnapshot(
         delivery_id=delivery_id,
         ticket=text(body, "id"),
-        occurred_at=timestamp(body, when),
-        customer=CustomerRef(email, name, text(customer, "id", required=False) or None) if email else None,
-        summary=text(body, "subject", required=False),
+        occurred_at=when,
+        arrival_time=arrival,
+        customer=_person(customer),
+        summary=text(body, "subject", required=False) or f"Help Scout #{text(body, 'number', required=False)}",
         tags=tuple(tag_list(body.get("tags"), "tags")),
         status=text(body, "status", required=False) or None,
-        actor=text(actor, "email", required=False) or None,
+        actor=first_text(owner, "email") or None,
+        assignee=AgentRef(first_text(owner, "email"), first_text(owner, "id") or None, _name(owner)) if owner else None,
     )
     return ticket_events(snap, rules)
 
 
-def _rating(body: Mapping[str, Any], delivery_id: str) -> list[IntakeEvent]:
+TIMES = ("userUpdatedAt", "modifiedAt", "closedAt", "createdAt")
+
+
+def _name(person: Mapping[str, Any]) -> str:
+    parts = (first_text(person, "first", "firstName"), first_text(person, "last", "lastName"))
+    return " ".join(p for p in parts if p)
+
+
+def _person(person: Mapping[str, Any]) -> CustomerRef | None:
+    """A v1 or v2 customer: ``email``, or the first of ``emails[].value`` (the Rating object's)."""
+    email = first_text(person, "email")
+    emails = person.get("emails")
+    if not email and isinstance(emails, list) and emails and isinstance(emails[0], dict):
+        email = first_text(emails[0], "value")
+    external = first_text(person, "id") or None
+    return CustomerRef(email, _name(person), external) if email or external else None
+
+
+def _rating(body: Mapping[str, Any], delivery_id: str, delivery: Delivery) -> list[IntakeEvent]:
     score = rating_score(get(body, "rating", (str, int)), "rating")
     if score is None:
-        raise ShapeError("rating", "expected great, okay or not good")
-    conversation = body.get("conversationId") or (body.get("conversation") or {}).get("id")
-    if conversation is None:
-        raise ShapeError("conversationId", "is required")
+        raise ShapeError("rating", "expected great, okay or bad")
+    conversation = first_text(body, "ticketId", "conversationId", "conversation.id")
+    if not conversation:
+        raise ShapeError("ticketId", "is required (the rated conversation's id)")
     user = get(body, "user", dict, required=False) or {}
+    when, arrival = event_time(body, ("createdAt", "modifiedAt"), delivery.received_at)
     return [
         SatisfactionRated(
             delivery_id=delivery_id,
-            ticket=str(conversation),
-            occurred_at=timestamp(body, "createdAt"),
+            ticket=conversation,
+            occurred_at=when,
+            arrival_time=arrival,
             score=score,
             comment=text(body, "comments", required=False),
             actor=text(user, "email", required=False) or None,
+            customer=_person(get(body, "customer", dict, required=False) or {}),
         )
     ]

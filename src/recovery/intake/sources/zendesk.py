@@ -2,8 +2,9 @@
 
 The timestamp is ``X-Zendesk-Webhook-Signature-Timestamp`` (ISO 8601, e.g. 2021-07-25T10:00:00Z).
 Zendesk's Event Connectors page writes the same scheme as (BODY)(TIMESTAMP) and its worked example
-is signed that way, so that order is accepted too; both need the secret. The body is shaped by the
-admin with placeholders: ship config/helpdesk/zendesk-webhook-body.json.
+is signed that way, so that order is accepted too; both need the secret. Two mechanisms send bodies:
+a webhook connected to triggers or automations sends the JSON the admin wrote (``zendesk_triggers``),
+a webhook subscribed to events sends ``zen:event-type:…`` bodies (``zendesk_events``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,11 @@ from typing import Any
 
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError, SignatureError
-from recovery.intake.events import CustomerRef, IntakeEvent
-from recovery.intake.fields import get, obj, rating_score, tag_list, text, timestamp
+from recovery.intake.events import IntakeEvent
+from recovery.intake.fields import obj, timestamp
 from recovery.intake.rules import SourceRules
 from recovery.intake.signing import b64, hmac_digest, require_header, within_window
-from recovery.intake.snapshot import TicketSnapshot, ticket_events
+from recovery.intake.sources import zendesk_events, zendesk_triggers
 
 
 def sign(secret: str, timestamp_text: str, raw_body: bytes) -> str:
@@ -44,31 +45,8 @@ def verify(headers: Mapping[str, str], raw_body: bytes, secret: str, now: dateti
 
 
 def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEvent]:
-    """Map the recommended body (a ``ticket`` object and ``current_user``) to events."""
+    """An event-subscription body by its ``type``; anything else is a trigger or automation body."""
     body = obj(payload, "body")
-    ticket = obj(body.get("ticket"), "ticket")
-    requester = get(ticket, "requester", dict, required=False) or {}
-    email = text(requester, "email", required=False)
-    satisfaction = get(ticket, "satisfaction", dict, required=False) or {}
-    snap = TicketSnapshot(
-        delivery_id=delivery.id_from("X-Zendesk-Webhook-Invocation-Id"),
-        ticket=text(ticket, "id"),
-        occurred_at=timestamp(ticket, "updated_at"),
-        customer=CustomerRef(email, text(requester, "name", required=False), _blank(requester, "id"))
-        if email
-        else None,
-        summary=text(ticket, "title", required=False),
-        tags=tuple(tag_list(ticket.get("tags"), "ticket.tags")),
-        status=_blank(ticket, "status"),
-        ticket_type=_blank(ticket, "type"),
-        form=_blank(ticket, "form"),
-        actor=_blank(get(body, "current_user", dict, required=False) or {}, "email"),
-        score=rating_score(satisfaction.get("score"), "ticket.satisfaction.score"),
-        comment=text(satisfaction, "comment", required=False),
-    )
-    return ticket_events(snap, rules)
-
-
-def _blank(body: Mapping[str, Any], key: str) -> str | None:
-    """Zendesk renders an empty placeholder as ""; treat it as absent."""
-    return text(body, key, required=False).strip() or None
+    if zendesk_events.is_event(body):
+        return zendesk_events.parse(body, rules, delivery)
+    return zendesk_triggers.parse(body, rules, delivery)
