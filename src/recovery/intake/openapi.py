@@ -122,6 +122,13 @@ def document(sources: list[str], max_body: int) -> dict[str, Any]:
             {"name": "source", "in": "path", "required": True, "schema": {"type": "string"}},
             _header("X-Recovery-Timestamp", "generic: unix seconds, within 5 minutes of our clock"),
             _header("X-Recovery-Signature", 'generic: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">'),
+            _header("webhook-id", "generic, Standard Webhooks scheme: the message id"),
+            _header("webhook-timestamp", "generic, Standard Webhooks scheme: unix seconds, within 5 minutes"),
+            _header(
+                "webhook-signature",
+                'generic, Standard Webhooks scheme: space-separated "v1,<base64 HMAC-SHA256 of '
+                '"<id>.<timestamp>.<raw body>">" with the whsec_ secret; one must match',
+            ),
         ],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _GENERIC_EVENT}}},
         "responses": {

@@ -1,7 +1,8 @@
 """Our own event format, for shops, phone systems and forms (see docs/webhooks.md).
 
-``X-Recovery-Timestamp: <unix seconds>`` and ``X-Recovery-Signature: sha256=<hex HMAC-SHA256 of
-"<timestamp>.<raw body>">``, accepted within five minutes of our clock.
+Signed either way, within five minutes of our clock: ``X-Recovery-Timestamp: <unix seconds>`` and
+``X-Recovery-Signature: sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>">``, or the Standard
+Webhooks headers (``webhook-id``, ``webhook-timestamp``, ``webhook-signature``) with a ``whsec_`` secret.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 
 from recovery.core.roles import ROLES
 from recovery.core.signature import sign
+from recovery.intake import standard_webhooks
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import (
@@ -32,7 +34,10 @@ from recovery.intake.signing import require_header, same, unix_time, within_wind
 
 
 def verify(headers: Mapping[str, str], raw_body: bytes, secret: str, now: datetime, rules: SourceRules) -> None:
-    """Check the timestamp window, then the HMAC-SHA256 signature (constant time)."""
+    """Check the timestamp window, then the HMAC-SHA256 signature (constant time), in the scheme the headers use."""
+    if standard_webhooks.applies(headers):
+        standard_webhooks.verify(headers, raw_body, secret, now, rules.replay_window)
+        return
     stamp = require_header(headers, "X-Recovery-Timestamp")
     given = require_header(headers, "X-Recovery-Signature")
     within_window(unix_time(stamp), now, rules.replay_window)
