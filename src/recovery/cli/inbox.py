@@ -1,6 +1,8 @@
-"""``recovery inbox list [--failed] | show ID | retry ID``: the helpdesk deliveries and their fate."""
+"""``recovery inbox list [--failed] | show ID | retry ID | skip ID | test SOURCE FILE``: helpdesk deliveries."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
@@ -75,3 +77,46 @@ def skip(runtime: Runtime, inbox_id: int, reason: str) -> None:
 
     result = skip_event(runtime.context(), inbox_id, reason)
     click.echo(f"inbox event {inbox_id} {result.status}: {result.error}")
+
+
+@inbox.command("test")
+@click.argument("source")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--headers",
+    "headers_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The request's headers: a JSON object or 'Name: value' lines (Help Scout needs X-HelpScout-Event).",
+)
+@json_option
+@pass_runtime
+def try_(runtime: Runtime, source: str, file: Path, headers_file: Path | None, as_json: bool) -> None:
+    """Run a payload through SOURCE's parser and rules, storing nothing; print the events it would produce."""
+    from recovery.clock import SystemClock
+    from recovery.engine.registry import WorkflowRegistry
+    from recovery.errors import RecoveryError
+    from recovery.intake.trial import read_headers, try_payload
+    from recovery.workflow_files import load_dir
+
+    settings = runtime.settings
+    workflow = WorkflowRegistry(load_dir(settings.workflows.dir)).current(settings.workflows.default)
+    headers = read_headers(headers_file.read_text(encoding="utf-8")) if headers_file else {}
+    trial = try_payload(settings.webhook, workflow, source, file.read_bytes(), headers, SystemClock().now())
+    if as_json:
+        print_json(trial.as_json())
+    elif trial.status == 202:
+        click.echo(f"202: would store {len(trial.events)} event(s)")
+        for event in trial.events:
+            click.echo(_event_line(event))
+    if trial.status != 202:
+        field = f" (field {trial.field})" if trial.field else ""
+        raise RecoveryError(f"{trial.status}: {trial.error}{field}")
+
+
+def _event_line(event: dict[str, object]) -> str:
+    """One event on one line: its type and ticket, then its other fields as compact JSON."""
+    import json
+
+    hidden = ("type", "ticket", "delivery_id")
+    shown = {k: v for k, v in event.items() if k not in hidden and v not in (None, "", False)}
+    return f"  {event['type']:<20} ticket={event.get('ticket') or '-'}  {json.dumps(shown, ensure_ascii=False)}"
