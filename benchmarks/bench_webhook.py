@@ -1,13 +1,16 @@
 """Webhook benchmark: our signed, durable endpoint vs a no-op endpoint; and inbox application speed.
 
 Run: .venv/bin/python benchmarks/bench_webhook.py [--seconds 8] [--connections 32] [--events 7000]
+         [--synchronous full|normal]
 
 HTTP: wrk (Debian package `wrk`: apt-get install -y wrk) drives both servers with the same
 settings: uvicorn, one worker, on 127.0.0.1, 32 connections, 2 threads. Generic signatures carry
 a timestamp, so the requests are signed beforehand with the current time (the run is far inside
 the 5-minute window) and each carries its own delivery id; a Lua script hands them out in turn.
 wrk is used rather than a Python client because a Python client on this 2-core machine saturates
-before a no-op server does, which would flatter the ratio.
+before a no-op server does, which would flatter the ratio. Our server runs as the daemon serves it
+(``recovery.intake.serving.server_config``: its timeouts and header limit); ``--synchronous`` sets
+SQLite's ``PRAGMA synchronous`` for both benchmarks (``full``, the default, or ``normal``).
 
 Inbox: the same generic walk (open, four steps, rating, resolve) for N/7 tickets is stored, then
 applied with apply_pending; the baseline applies the same walk straight through the engine
@@ -36,7 +39,7 @@ SECRET = "bench-secret"
 SERVER = """
 import sys, uvicorn
 from pathlib import Path
-kind, url, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+kind, url, port, synchronous = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 if kind == "noop":
     from starlette.applications import Starlette
     from starlette.requests import Request
@@ -48,17 +51,22 @@ if kind == "noop":
         return JSONResponse({"id": 0, "status": "accepted", "events": 1}, status_code=202)
 
     app = Starlette(routes=[Route("/webhooks/{source}", noop, methods=["POST"])])
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 else:
+    from recovery.store import database
+    database.SQLITE_SYNCHRONOUS = synchronous.upper()
     from recovery.bootstrap import build_context
     from recovery.config import Settings, WebhookSettings, WebhookSource
     from recovery.intake.app import create_app
+    from recovery.intake.serving import server_config
     settings = Settings(
         database={"url": url},
         workflows={"dir": Path("workflows")},
         webhook=WebhookSettings(sources=[WebhookSource(name="shop", kind="generic", secret_env="BENCH_SECRET")]),
     )
     app = create_app(build_context(settings), settings)
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    config = server_config(app, settings.webhook, "127.0.0.1", port, log_level="warning", access_log=False)
+    uvicorn.Server(config).run()
 """
 LUA = """
 -- Requests are built in init(): wrk.host (the Host header) is only known by then.
@@ -93,11 +101,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start(kind: str, url: str) -> tuple[subprocess.Popen[bytes], int]:
+def start(kind: str, url: str, synchronous: str) -> tuple[subprocess.Popen[bytes], int]:
     """Start one uvicorn server process and wait until it answers."""
     port = free_port()
     env = {**os.environ, "BENCH_SECRET": SECRET, "PYTHONPATH": str(ROOT / "src")}
-    process = subprocess.Popen([sys.executable, "-c", SERVER, kind, url, str(port)], cwd=ROOT, env=env)
+    command = [sys.executable, "-c", SERVER, kind, url, str(port), synchronous]
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         try:
@@ -146,7 +155,7 @@ def wrk(port: int, seconds: int, connections: int, script: Path, requests: Path)
     return {"rps": rate, "p99_ms": float(p99.group(1)) * scale, "non_2xx": float(bad.group(1)) if bad else 0.0}
 
 
-def http_benchmark(seconds: int, connections: int) -> None:
+def http_benchmark(seconds: int, connections: int, synchronous: str) -> None:
     """Our endpoint vs the no-op endpoint, one after the other on the same machine."""
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk (Debian package)")
@@ -160,7 +169,7 @@ def http_benchmark(seconds: int, connections: int) -> None:
         script.write_text(LUA)
         results = {}
         for kind in ("noop", "ours"):
-            process, port = start(kind, url)
+            process, port = start(kind, url, synchronous)
             try:
                 results[kind] = wrk(port, seconds, connections, script, requests)
             finally:
@@ -173,6 +182,7 @@ def http_benchmark(seconds: int, connections: int) -> None:
         f"   non-2xx {ours['non_2xx']:.0f}"
     )
     print(f"ratio ours / no-op       : {ours['rps'] / noop['rps']:8.2f}   (target >= 0.40, p99 < 50 ms)")
+    print(f"SQLite synchronous       : {synchronous}")
 
 
 def walk_events(tickets: int, start: datetime) -> list[dict[str, Any]]:
@@ -271,9 +281,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=8)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--events", type=int, default=7000)
+    parser.add_argument("--synchronous", choices=["full", "normal"], default="full")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "src"))
-    http_benchmark(args.seconds, args.connections)
+    from recovery.store import database
+
+    database.SQLITE_SYNCHRONOUS = args.synchronous.upper()
+    http_benchmark(args.seconds, args.connections, args.synchronous)
     inbox_benchmark(args.events)
 
 
