@@ -233,7 +233,8 @@ def test_intercom_notification_event_with_a_complaint_tag_opens_a_complaint() ->
 def test_intercom_ping_is_kept_as_ignored_with_why() -> None:
     (event,) = parse("intercom", {"type": "notification_event", "id": "notif_1", "topic": "ping", "data": {}})
     assert isinstance(event, DeliveryIgnored)
-    assert (event.delivery_id, event.reason) == ("notif_1", "Intercom topic 'ping' carries nothing for complaints")
+    assert (event.delivery_id, event.ticket) == ("notif_1", "-"), "about no ticket: listed as such"
+    assert event.reason == "Intercom topic 'ping' carries nothing for complaints"
 
 
 def test_front_application_webhook_event_maps_tags_on_the_conversation() -> None:

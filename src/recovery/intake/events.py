@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from recovery.core.values import moment_problem, problems
 from recovery.intake.errors import ShapeError
 
+NO_TICKET = "-"  # the ticket key of a delivery about no ticket (a ping, a customer event): listed as such
 KEY_LIMIT = 160  # delivery ids and ticket keys; "#n" marks the n-th event of a delivery, the columns hold 200
 
 
@@ -156,6 +157,11 @@ class DeliveryIgnored(IntakeEvent):
 
     type: ClassVar[str] = "ignored"
     reason: str
+
+    @classmethod
+    def about_nothing(cls, delivery_id: str, reason: str, at: datetime, *, arrival_time: bool) -> DeliveryIgnored:
+        """A delivery about no ticket (a ping, a customer event), kept with why it does nothing."""
+        return cls(delivery_id=delivery_id, ticket=NO_TICKET, occurred_at=at, arrival_time=arrival_time, reason=reason)
 
 
 # What our generic format accepts; helpdesk adapters may also produce ticket.assigned and ignored.

@@ -57,9 +57,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
         delivery_id = fit_key(first_text(event, "id")) or f"ignored:{delivery.body_hash}"
         reason = f"Front event type {kind[:40]!r} carries nothing for complaints"
         when = delivery.received_at
-        return [
-            DeliveryIgnored(delivery_id=delivery_id, ticket=None, occurred_at=when, arrival_time=True, reason=reason)
-        ]
+        return [DeliveryIgnored.about_nothing(delivery_id, reason, when, arrival_time=True)]
     conversation = obj(get(event, "conversation", dict), "conversation")
     when, arrival = event_time(event, ("emitted_at",), delivery.received_at)
     snap = TicketSnapshot(

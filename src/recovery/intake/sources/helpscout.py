@@ -40,9 +40,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     if not event.startswith("convo.") or event == "convo.deleted":
         reason = f"Help Scout event {event[:60]!r} carries nothing for complaints"
         when = delivery.received_at
-        return [
-            DeliveryIgnored(delivery_id=delivery_id, ticket=None, occurred_at=when, arrival_time=True, reason=reason)
-        ]
+        return [DeliveryIgnored.about_nothing(delivery_id, reason, when, arrival_time=True)]
     # v2 objects: primaryCustomer {first, last}, assignee, userUpdatedAt; v1: customer {firstName, lastName}, owner,
     # modifiedAt, closedAt. The key is the conversation id: ratings name it (ticketId), never the number.
     customer = get(body, "primaryCustomer", dict, required=False) or get(body, "customer", dict, required=False) or {}

@@ -40,9 +40,7 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     if not topic.startswith(TOPICS):
         when, arrival = event_time(body, ("created_at",), delivery.received_at)
         reason = f"Intercom topic {topic[:60]!r} carries nothing for complaints"
-        return [
-            DeliveryIgnored(delivery_id=delivery_id, ticket=None, occurred_at=when, arrival_time=arrival, reason=reason)
-        ]
+        return [DeliveryIgnored.about_nothing(delivery_id, reason, when, arrival_time=arrival)]
     item = obj(get(body, "data.item", dict), "data.item")
     is_ticket = item.get("type") == "ticket"
     rating = get(item, "conversation_rating", dict, required=False) or {}

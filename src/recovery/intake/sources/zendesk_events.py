@@ -34,7 +34,7 @@ def parse(body: Mapping[str, Any], rules: SourceRules, delivery: Delivery) -> li
     when, arrival = event_time(body, ("time", "detail.updated_at"), delivery.received_at)
     if not kind.startswith("ticket."):
         reason = f"Zendesk event {kind[:60]!r} is not about a ticket"
-        return [DeliveryIgnored(delivery_id=delivery_id, ticket=None, occurred_at=when, reason=reason)]
+        return [DeliveryIgnored.about_nothing(delivery_id, reason, when, arrival_time=arrival)]
     detail = obj(body.get("detail"), "detail")
     event = get(body, "event", dict, required=False) or {}
     ticket = first_text(detail, "id") or text(body, "subject").removeprefix("zen:ticket:")
