@@ -26,8 +26,9 @@ _STORED = {
 # Text a database can hold: no NUL (a lone surrogate cannot be written in valid UTF-8 JSON anyway).
 _PLAIN = "^[^\\x00]*$"
 _TEXT = {"type": "string", "pattern": _PLAIN}
-# An id or a ticket: as _PLAIN, and not blank (the adapters refuse "   ").
-_KEY = "^[^\\x00]*[^\\x00\\s][^\\x00]*$"
+# An id or a ticket: as _PLAIN, and not blank (the adapters refuse "   "). The separators \x1c-\x1f and
+# \x85 are white space to Python's strip() but not to an ECMA regex's \s, so they are named.
+_KEY = "^[^\\x00]*[^\\x00\\s\\x1c-\\x1f\\x85][^\\x00]*$"
 # Years a deadline can be computed from (recovery.core.values: 1900 to 9000).
 _YEARS = "^(19[0-9]{2}|[2-8][0-9]{3}|9000)-"
 _AMOUNT = {"type": "string", "pattern": "^\\s*[-+]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][-+]?[0-9]+)?\\s*$"}
