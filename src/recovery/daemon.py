@@ -8,6 +8,7 @@ of daemons may run on PostgreSQL; on SQLite an OS lock beside the database file 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import fcntl
 import importlib
@@ -110,6 +111,7 @@ class Daemon:
         self.port = settings.webhook.port if port is None else port
         self.stopping = threading.Event()
         self.scheduler: Any = None
+        self._inbox_wanted = threading.Event()  # a delivery was stored since the applier last found nothing
         self._missing: set[str] = set()
         notify = settings.notify
         self.policy = Policy(notify.max_attempts, clock_duration(notify.backoff).clock())
@@ -212,11 +214,22 @@ class Daemon:
         started = perf_counter()
         applied = 0
         while not self.stopping.is_set():
+            self._inbox_wanted.clear()
             done = int(apply_pending(self.ctx, limit=INBOX_BATCH))
             applied += done
-            if done == 0:
+            if done == 0 and not self._inbox_wanted.is_set():
                 break
         self.tick("inbox_apply", started, {"applied": applied})
+
+    def wake_inbox(self) -> None:
+        """Run the inbox job now (the webhook stored a delivery); the tick stays as the safety net."""
+        if self._inbox_wanted.is_set():
+            return  # already asked for; the running job looks again before it stops
+        self._inbox_wanted.set()
+        scheduler = self.scheduler
+        if scheduler is not None and scheduler.running:
+            with contextlib.suppress(LookupError):  # JobLookupError: the job is gone (shutting down)
+                scheduler.modify_job("inbox_apply", next_run_time=SystemClock().now())
 
     def reward_job(self) -> None:
         """The reward run (idempotent: each award has its own key)."""
@@ -262,7 +275,7 @@ class Daemon:
 
         from recovery.intake.serving import server_config
 
-        app = create_app(self.ctx, self.settings, jobs=self.schedule(), host=self.host)
+        app = create_app(self.ctx, self.settings, jobs=self.schedule(), host=self.host, on_stored=self.wake_inbox)
         server = uvicorn.Server(server_config(app, self.settings.webhook, self.host, self.port, log_config=None))
         thread = threading.Thread(target=_serve, args=(server,), name="webhook", daemon=True)
         thread.start()

@@ -114,9 +114,17 @@ class Metrics:
 class Intake:
     """The ``POST /webhooks/{source}`` handler and what it needs."""
 
-    def __init__(self, ctx: Context, sources: dict[str, Source], max_body: int, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        ctx: Context,
+        sources: dict[str, Source],
+        max_body: int,
+        metrics: Metrics,
+        on_stored: Callable[[], None] | None = None,
+    ) -> None:
         self.ctx, self.sources, self.max_body, self.metrics = ctx, sources, max_body, metrics
         self.inbox = GroupCommit(ctx.db)
+        self.on_stored = on_stored  # wakes the applier: an accepted event is applied within a second
 
     async def receive(self, request: Request) -> Response:
         """Answer one delivery: 202 stored, 200 duplicate, or the refusal's status; never 5xx for bad input."""
@@ -155,6 +163,8 @@ class Intake:
         except Exception as exc:
             raise _storage_refusal(source.name, exc) from None
         outcome = "duplicate" if stored.duplicate else "accepted"
+        if not stored.duplicate and self.on_stored is not None:
+            self.on_stored()
         self.metrics.count(source.name, outcome)
         status = 200 if stored.duplicate else 202
         return JSONResponse({"id": stored.inbox_id, "status": outcome, "events": len(events)}, status_code=status)
@@ -236,18 +246,20 @@ def create_app(
     jobs: Mapping[str, timedelta] | None = None,
     host: str | None = None,
     environ: Mapping[str, str] | None = None,
+    on_stored: Callable[[], None] | None = None,
 ) -> Starlette:
     """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret.
 
     ``jobs`` are the daemon's jobs and their intervals, whose ticks ``/healthz`` checks; ``host`` is
-    where it will listen (default ``webhook.host``): off loopback, the admin token is required.
+    where it will listen (default ``webhook.host``): off loopback, the admin token is required;
+    ``on_stored`` is called after each newly stored delivery (the daemon wakes its applier).
     """
     env = os.environ if environ is None else environ
     token = admin_token(settings.webhook, host or settings.webhook.host, env)
     metrics = Metrics()
     workflow = ctx.workflows.current(ctx.default_workflow)
     sources = sources_of(settings, env, workflow=workflow)
-    intake = Intake(ctx, sources, settings.webhook.max_body_bytes, metrics)
+    intake = Intake(ctx, sources, settings.webhook.max_body_bytes, metrics, on_stored)
     health = Readiness(ctx, Limits.of(settings.health), jobs)
 
     async def healthz(request: Request) -> Response:
