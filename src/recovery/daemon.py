@@ -134,7 +134,7 @@ class Daemon:
 
     def build_scheduler(self) -> Any:
         """A BlockingScheduler in UTC with the fixed jobs, each first run at once."""
-        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED
+        from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, EVENT_SCHEDULER_STARTED
         from apscheduler.executors.pool import ThreadPoolExecutor
         from apscheduler.jobstores.memory import MemoryJobStore
         from apscheduler.schedulers.blocking import BlockingScheduler
@@ -166,6 +166,7 @@ class Daemon:
                 next_run_time=first,
             )
         scheduler.add_listener(self._on_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+        scheduler.add_listener(self._on_started, EVENT_SCHEDULER_STARTED)
         return scheduler
 
     def schedule(self) -> dict[str, timedelta]:
@@ -182,6 +183,11 @@ class Daemon:
         if self.scheduler is not None and self.scheduler.running:
             # Not in the signal handler itself: shutdown(wait=True) joins the job threads.
             threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, name="shutdown").start()
+
+    def _on_started(self, _event: Any) -> None:
+        """A stop asked for while the scheduler was starting (it was not running yet to be told): honour it now."""
+        if self.stopping.is_set():
+            self.scheduler.shutdown(wait=False)
 
     def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
         log.info("stop requested signal=%s", signal.Signals(signum).name)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Engine, select
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from recovery.intake.events import IntakeEvent
-from recovery.store.database import is_embedded, writer
+from recovery.intake.events import IntakeEvent, fit_key
+from recovery.store.database import writer
 from recovery.store.schema import inbox
 from recovery.store.sql import chunks, insert_ignoring_duplicates
 
@@ -28,9 +29,9 @@ class Stored:
 def ticket_key(event: IntakeEvent) -> str:
     """The ordering key of an event: its ticket, or its customer for customer-level events."""
     if event.ticket:
-        return event.ticket[:200]
+        return fit_key(event.ticket)
     customer = getattr(event, "customer", None)
-    return f"customer:{customer.email.lower() if customer else '?'}"[:200]
+    return fit_key(f"customer:{customer.email.lower() if customer else '?'}")
 
 
 def rows_of(
@@ -107,21 +108,47 @@ def _ids(connection: Connection, keys: list[tuple[str, str]]) -> dict[tuple[str,
     return found
 
 
+def store_group(db: Engine, deliveries: list[list[dict[str, Any]]]) -> list[Stored | Exception]:
+    """Store deliveries together; when that fails for a reason other than an outage, each again on its own.
+
+    One delivery whose values the database refuses then fails alone, and its neighbours are stored.
+    """
+    try:
+        return list(store_many(db, deliveries))
+    except Exception as exc:
+        if len(deliveries) == 1 or is_outage(exc):
+            return [exc] * len(deliveries)
+    answers: list[Stored | Exception] = []
+    for rows in deliveries:
+        try:
+            answers.append(store(db, rows))
+        except Exception as exc:
+            answers.append(exc)
+    return answers
+
+
+def is_outage(exc: BaseException) -> bool:
+    """The database cannot be used right now (unreachable, read-only, full, locked): no delivery would store."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
 class GroupCommit:
     """Stores deliveries that arrive together in one transaction; each answer waits for its commit.
 
     Under load many requests wait for the database at once: one BEGIN/COMMIT for all of them
-    keeps "stored durably before the answer" while paying the transaction cost once.
+    keeps "stored durably before the answer" while paying the transaction cost once. The writes
+    run on one thread of their own, so a slow or locked database delays only the requests that
+    wait for it, never the event loop (``/metrics``, ``/healthz`` and the other deliveries' reading).
     """
 
     def __init__(self, db: Engine) -> None:
         self.db = db
         self.waiting: list[tuple[list[dict[str, Any]], asyncio.Future[Stored]]] = []
         self.draining: asyncio.Task[None] | None = None
-        self.inline = is_embedded(db)  # a local file: a thread hop costs more than the write
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="inbox-writer")
 
     async def store(self, rows: list[dict[str, Any]]) -> Stored:
-        """Store one delivery with whatever else is waiting; raise what the database raised."""
+        """Store one delivery with whatever else is waiting; raise what the database raised for it."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Stored] = loop.create_future()
         self.waiting.append((rows, future))
@@ -130,22 +157,21 @@ class GroupCommit:
         return await future
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
             while self.waiting:
                 batch, self.waiting = self.waiting, []
                 deliveries = [rows for rows, _ in batch]
                 try:
-                    if self.inline:
-                        answers = store_many(self.db, deliveries)
-                    else:
-                        answers = await run_in_threadpool(store_many, self.db, deliveries)
-                except Exception as exc:  # every waiting request hears of it (answered 503)
-                    for _, future in batch:
-                        if not future.done():
-                            future.set_exception(exc)
-                    continue
+                    answers = await loop.run_in_executor(self.executor, store_group, self.db, deliveries)
+                except Exception as exc:  # not the database (store_group answers for it): the pool failed
+                    answers = [exc] * len(batch)
                 for (_, future), answer in zip(batch, answers, strict=True):
-                    if not future.done():  # a client that hung up cancelled its wait; the row is stored anyway
+                    if future.done():  # a client that hung up cancelled its wait; the row is stored anyway
+                        continue
+                    if isinstance(answer, Exception):
+                        future.set_exception(answer)
+                    else:
                         future.set_result(answer)
         finally:
             self.draining = None
