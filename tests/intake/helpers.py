@@ -99,3 +99,14 @@ def signed_headers(kind: str, raw: bytes, now: datetime, secret: str = SECRET, *
 def b64(digest: bytes) -> str:
     """Standard base64 text."""
     return base64.b64encode(digest).decode()
+
+
+# A generic complaint.opened for ticket T-1, as the HTTP tests send it.
+OPENED_EVENT = {
+    "id": "evt_1",
+    "type": "complaint.opened",
+    "occurred_at": "2026-11-25T08:00:00Z",
+    "ticket": "T-1",
+    "customer": {"email": "ann@example.com", "name": "Ann"},
+    "summary": "cold soup",
+}

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
-from intake.helpers import SECRET, AppClient, signed_headers
+from intake.helpers import OPENED_EVENT, SECRET, AppClient, signed_headers
 from recovery.clock import SettableClock
 from recovery.config import Settings, WebhookSource
 from recovery.engine.context import Context
@@ -18,14 +18,7 @@ from recovery.errors import ConfigError
 from recovery.intake.app import create_app
 from recovery.store.schema import runtime
 
-EVENT = {
-    "id": "evt_1",
-    "type": "complaint.opened",
-    "occurred_at": "2026-11-25T08:00:00Z",
-    "ticket": "T-1",
-    "customer": {"email": "ann@example.com", "name": "Ann"},
-    "summary": "cold soup",
-}
+EVENT = OPENED_EVENT
 WITH_SECRET = {"RECOVERY_TEST_SECRET": SECRET}
 TOKEN = "adm1n-t0ken"
 

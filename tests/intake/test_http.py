@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from intake.helpers import SECRET, AppClient, settings_for, signed_headers, source
+from intake.helpers import OPENED_EVENT, SECRET, AppClient, settings_for, signed_headers, source
 from intake.server import serve
 from recovery.clock import SettableClock
 from recovery.config import WebhookSource
@@ -21,14 +21,7 @@ from recovery.errors import ConfigError
 from recovery.intake.app import create_app
 from recovery.store.schema import inbox
 
-EVENT = {
-    "id": "evt_1",
-    "type": "complaint.opened",
-    "occurred_at": "2026-11-25T08:00:00Z",
-    "ticket": "T-1",
-    "customer": {"email": "ann@example.com", "name": "Ann"},
-    "summary": "cold soup",
-}
+EVENT = OPENED_EVENT
 
 
 def stored(ctx: Context) -> int:
