@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from recovery.clock import Clock, SystemClock
-from recovery.config import Settings
+from recovery.config import RetentionSettings, Settings
 from recovery.core.durations import Duration, parse_duration
+from recovery.core.loyalty import LoyaltyRules
+from recovery.core.retention import DEFAULT_PRESCRIPTIONS, Prescription, RetentionRules
 from recovery.core.rewards import RewardRules
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
@@ -40,7 +44,41 @@ def configure(ctx: Context, settings: Settings) -> Context:
         cap_per_period=rewards.cap_per_period,
         low_score=rewards.low_score,
     )
+    ctx.retention = retention_rules(settings.retention)
     return ctx
+
+
+def retention_rules(section: RetentionSettings) -> RetentionRules:
+    """The ``[retention]`` section as the core's rules; each class's prescription over its default."""
+    prescriptions: dict[str, Prescription] = dict(DEFAULT_PRESCRIPTIONS)
+    for kind, given in section.prescriptions.items():
+        changes = {k: v for k, v in given.model_dump().items() if v is not None}
+        prescriptions[kind] = replace(prescriptions[kind], **changes)
+    for name, prescription in prescriptions.items():
+        if prescription.floor > prescription.cap:
+            raise ConfigError(
+                f"retention.prescriptions.{name}: floor {prescription.floor} is above cap {prescription.cap}"
+            )
+    return RetentionRules(
+        model=section.model,
+        horizon_weeks=section.horizon_weeks,
+        margin=section.margin,
+        monthly_discount=section.monthly_discount,
+        score_at=section.score_at,
+        loyalty=LoyaltyRules(
+            alive_low=section.alive_low,
+            loyal_alive=section.loyal_alive,
+            loyal_repeat_purchases=section.loyal_repeat_purchases,
+            low_score=section.low_score,
+            good_score=section.good_score,
+        ),
+        prescriptions=prescriptions,
+        at_risk_alive_below=section.at_risk_alive_below,
+        at_risk_top_share=section.at_risk_top_share,
+        leave_probability=section.leave_probability,
+        leave_window_days=max(1, _duration(section.leave_window, "retention.leave_window").clock().days),
+        leave_min_complainants=section.leave_min_complainants,
+    )
 
 
 def _duration(value: str, key: str) -> Duration:

@@ -11,6 +11,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -180,6 +181,41 @@ class RewardSettings(_Section):
     low_score: int = Field(default=2, ge=1, le=5)
 
 
+class PrescriptionSettings(_Section):
+    """One class's prescription; a key left out keeps the default of ``recovery.core.retention``."""
+
+    advice: str | None = None
+    budget_share: float | None = Field(default=None, ge=0, le=1)
+    floor: Decimal | None = Field(default=None, ge=0)
+    cap: Decimal | None = Field(default=None, ge=0)
+    severity: str | None = None
+    second_follow_up: bool | None = None
+
+
+class RetentionSettings(_Section):
+    model: Literal["bgnbd", "pareto_nbd", "auto"] = "auto"
+    horizon_weeks: float = Field(default=52.0, gt=0, le=520)
+    margin: float = Field(default=1.0, gt=0, le=1)
+    monthly_discount: float = Field(default=0.01, ge=0, lt=1)
+    score_at: time = time(4, 0)
+    alive_low: float = Field(default=0.5, ge=0, le=1)
+    loyal_alive: float = Field(default=0.8, ge=0, le=1)
+    loyal_repeat_purchases: int = Field(default=3, ge=1)
+    low_score: int = Field(default=2, ge=1, le=5)
+    good_score: int = Field(default=4, ge=1, le=5)
+    at_risk_alive_below: float = Field(default=0.5, ge=0, le=1)
+    at_risk_top_share: float = Field(default=0.2, gt=0, le=1)
+    leave_probability: float = Field(default=0.5, ge=0, le=1)
+    leave_window: str = "180d"
+    leave_min_complainants: int = Field(default=30, ge=1)
+    prescriptions: dict[Literal["dissatisfied", "satisfied", "loyal", "unknown"], PrescriptionSettings] = {}
+
+    @field_validator("leave_window")
+    @classmethod
+    def _window(cls, value: str) -> str:
+        return _clock_time(value, positive=True)
+
+
 class Settings(BaseSettings):
     """Every setting, by section as in the TOML file."""
 
@@ -193,6 +229,7 @@ class Settings(BaseSettings):
     health: HealthSettings = HealthSettings()
     notify: NotifySettings = NotifySettings()
     rewards: RewardSettings = RewardSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -75,7 +75,7 @@ def test_check_current_says_to_run_init_on_an_empty_database(db_url: str) -> Non
 def test_check_current_says_to_run_init_on_an_old_schema(db: Engine) -> None:
     with db.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
-    with pytest.raises(StorageError, match=r"schema is at 0000, this version needs 0003: run `recovery init`"):
+    with pytest.raises(StorageError, match=r"schema is at 0000, this version needs 0004: run `recovery init`"):
         check_current(db)
 
 

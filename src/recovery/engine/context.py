@@ -9,6 +9,7 @@ from sqlalchemy import Connection, Engine
 
 from recovery.clock import Clock, SystemClock
 from recovery.core.calendar import BusinessCalendar
+from recovery.core.retention import DEFAULT_RETENTION, RetentionRules
 from recovery.core.rewards import DEFAULT_RULES, RewardRules
 from recovery.engine.registry import WorkflowRegistry
 
@@ -24,6 +25,7 @@ class Context:
     default_workflow: str = "standard"
     reorder_window: timedelta = timedelta(minutes=10)  # how long a helpdesk event waits for its predecessor
     rewards: RewardRules = DEFAULT_RULES
+    retention: RetentionRules = DEFAULT_RETENTION
 
     def read(self) -> Connection:
         """A connection for reading only (on SQLite it takes no write lock)."""

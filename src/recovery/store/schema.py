@@ -7,6 +7,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -119,6 +120,8 @@ compensations = Table(
     Column("description", Text, nullable=False, default=""),
     Column("recorded_by", String(64)),
     Column("recorded_at", UTCDateTime, nullable=False),
+    Column("budget", Numeric(12, 2)),  # the customer's budget when it was given (their class's prescription)
+    Column("approved_by", String(64)),  # the lead who approved a compensation above the budget
 )
 
 follow_ups = Table(
@@ -256,6 +259,9 @@ purchases = Table(
     Column("amount", Numeric(14, 2), nullable=False),
     Column("currency", String(3)),
     Column("imported_at", UTCDateTime, nullable=False),
+    # The business's local day of the purchase, fixed at import: the models count purchase-days, and
+    # grouping by a stored day keeps the time zone out of SQL. NULL only for rows stored before 0004.
+    Column("day", Date),
     UniqueConstraint("source", "order_id", "kind", name="uq_purchases_order"),
     Index("ix_purchases_customer", "customer_id", "ordered_at"),
 )
@@ -300,4 +306,26 @@ loyalty_history = Table(
     Column("to_class", String(16), nullable=False),
     Column("reasons", JSON, nullable=False),
     Column("at", UTCDateTime, nullable=False),
+)
+
+# Customers marked at risk: silent, valuable and fading. One row a customer; ``cleared_at`` re-arms the
+# mark when they buy again, so each fall is noticed exactly once.
+customers_at_risk = Table(
+    "customers_at_risk",
+    metadata,
+    Column("customer_id", ForeignKey("customers.id"), primary_key=True),
+    Column("marked_at", UTCDateTime, nullable=False),
+    Column("p_alive", Float, nullable=False),
+    Column("clv", Float, nullable=False),
+    Column("last_purchase_at", UTCDateTime),  # their latest purchase when marked: a later one re-arms
+    Column("cleared_at", UTCDateTime),
+)
+
+# A second follow-up a class's prescription asks for: due after the complaint is resolved, raised once.
+follow_up_reminders = Table(
+    "follow_up_reminders",
+    metadata,
+    Column("complaint_id", ForeignKey("complaints.id"), primary_key=True),
+    Column("due_at", UTCDateTime, nullable=False, index=True),
+    Column("raised_at", UTCDateTime),
 )
