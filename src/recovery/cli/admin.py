@@ -24,7 +24,7 @@ def init(runtime: Runtime) -> None:
 @json_option
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
-    """Counts by state, overdue and escalated complaints, the outbox and the last scheduler tick."""
+    """Counts by state, overdue and escalated complaints, the outbox, the last scheduler tick, revenue at risk."""
     from recovery.engine.queries import status as read_status
 
     data = read_status(runtime.context())
@@ -41,3 +41,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
     click.echo(f"outbox: {box['pending']} pending, {box['dead']} dead, {box['sent']} sent")
     tick = data["last_tick"]
     click.echo(f"last tick: {tick['at'] if isinstance(tick, dict) else tick or 'never'}")
+    unscored = data["revenue_at_risk_unscored"]
+    click.echo(
+        f"revenue at risk: {data['revenue_at_risk']:,.2f}"
+        + (f" ({unscored} open unscored, not counted)" if unscored else "")
+    )

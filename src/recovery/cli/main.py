@@ -25,6 +25,7 @@ COMMANDS = {
     "purchases": "recovery.cli.purchases:purchases",
     "model": "recovery.cli.model:model",
     "customers": "recovery.cli.customers:customers",
+    "report": "recovery.cli.report:report",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -41,6 +42,7 @@ HELP = {
     "purchases": "Import what customers bought.",
     "model": "Fit the purchase models (lifetime value, still a customer).",
     "customers": "Score every customer: P(alive), CLV, loyalty class.",
+    "report": "What complaints cost: revenue at risk, the value report.",
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 from recovery.core.complaint import Complaint
 from recovery.engine.context import Context
 from recovery.engine.runtime import LAST_TICK
+from recovery.engine.value import complaint_at_risk, leave_probability, open_at_risk
 from recovery.store import complaints as store
 from recovery.store import runtime
 from recovery.store.schema import audit_log, complaints, customer_scores, customers, outbox, staff
@@ -56,7 +57,8 @@ def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
     with ctx.read() as connection:
         complaint = store.load(connection, complaint_id)
         workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
-    return {**complaint_view(complaint), "next_triggers": list(workflow.triggers_from(complaint.state))}
+        at_risk = complaint_at_risk(connection, complaint, ctx)
+    return {**complaint_view(complaint), **at_risk, "next_triggers": list(workflow.triggers_from(complaint.state))}
 
 
 def overdue_clause(now: datetime) -> Any:
@@ -105,7 +107,7 @@ def history_view(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def status(ctx: Context) -> dict[str, Any]:
-    """Counts by state, overdue complaints, outbox health and the last scheduler tick."""
+    """Counts by state, overdue complaints, outbox health, the last scheduler tick and the revenue at risk."""
     now = ctx.clock.now()
     with ctx.read() as connection:
         by_state: dict[str, int] = dict(
@@ -119,12 +121,15 @@ def status(ctx: Context) -> dict[str, Any]:
             connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
         tick = runtime.get(connection, LAST_TICK)
+        at_risk = open_at_risk(connection, leave_probability(connection, ctx.retention, now).value)
     return {
         "complaints": by_state,
         "overdue": overdue,
         "escalated": escalated,
         "outbox": {"pending": box.get("pending", 0), "dead": box.get("dead", 0), "sent": box.get("sent", 0)},
         "last_tick": tick,
+        "revenue_at_risk": at_risk["revenue_at_risk"],
+        "revenue_at_risk_unscored": at_risk["open_complaints_unscored"],
     }
 
 

@@ -1,0 +1,61 @@
+"""``recovery report``: what complaints and leaving customers cost the business, on its own data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import click
+
+from recovery.cli.runtime import Runtime, clock_start_option, json_option, pass_runtime, print_json, print_table
+
+
+@click.group()
+def report() -> None:
+    """Reports on the business's own data."""
+
+
+@report.command("value")
+@json_option
+@clock_start_option
+@pass_runtime
+def value(runtime: Runtime, as_json: bool, clock_start: datetime | None) -> None:
+    """Customers, yearly spend and defection, revenue lost per year and at risk, the 80/20 splits."""
+    from recovery.engine.value import value_report
+
+    data = value_report(runtime.context(clock_start=clock_start))
+    if as_json:
+        print_json(data)
+        return
+    period = data["period"]
+    click.echo(f"the year from {period['from'][:10]} to {period['to'][:10]}")
+    print_table(_rows(data), ["figure", "value"])
+    click.echo(f"leave probability: {data['leave_probability']['basis']}")
+    click.echo(f"defection rate: {data['basis']['yearly_defection_rate']}")
+
+
+def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's figures as a person reads them: money with two decimals, shares as percentages."""
+    pareto = data["pareto"]
+    unscored = data["open_complaints_unscored"]
+    unscored_text = f" ({unscored} unscored, not counted)" if unscored else ""
+    figures = [
+        ("customers", data["customers"]),
+        ("average yearly spend", _money(data["average_yearly_spend"])),
+        ("yearly defection rate", _percent(data["yearly_defection_rate"])),
+        ("revenue lost per year", _money(data["revenue_lost_per_year"])),
+        ("open complaints", f"{data['open_complaints_at_risk']}{unscored_text}"),
+        ("revenue at risk", _money(data["revenue_at_risk"])),
+        ("leave probability", f"{data['leave_probability']['value']:.2f}"),
+        (f"revenue from top 20% of {pareto['customers']} customers", _percent(pareto["revenue_share_top_20"])),
+        (f"complaints from top 20% of {pareto['complainers']} complainers", _percent(pareto["complaint_share_top_20"])),
+    ]
+    return [{"figure": name, "value": shown} for name, shown in figures]
+
+
+def _money(amount: float | None) -> str | None:
+    return None if amount is None else f"{amount:,.2f}"
+
+
+def _percent(share: float | None) -> str | None:
+    return None if share is None else f"{share:.0%}"
