@@ -36,15 +36,18 @@ def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
 @click.option("--class", "loyalty_class", type=click.Choice(["dissatisfied", "satisfied", "loyal", "unknown"]))
 @click.option("--sort", type=click.Choice(["id", "clv"]), default="id", show_default=True)
 @click.option("--limit", default=100, show_default=True, type=LIMIT)
+@click.option("--at-risk", is_flag=True, help="Only customers marked at risk (silent defectors), highest CLV first.")
 @json_option
 @pass_runtime
-def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, as_json: bool) -> None:
+def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, at_risk: bool, as_json: bool) -> None:
     """List customers with their complaint counts and, once scored, their class and lifetime value."""
     from recovery.engine.queries import list_customers
 
-    rows = list_customers(runtime.context(), limit, loyalty_class, sort)
+    rows = list_customers(runtime.context(), limit, loyalty_class, sort, at_risk=at_risk)
     columns = ["id", "email", "name", "external", "complaints", "loyalty_class", "clv"]
-    empty = "no customers match" if loyalty_class else "no customers yet"
+    if at_risk:
+        columns = ["id", "email", "name", "complaints", "clv", "p_alive", "at_risk_since"]
+    empty = "no customers match" if loyalty_class or at_risk else "no customers yet"
     print_rows(rows, columns, empty=empty, as_json=as_json)
 
 

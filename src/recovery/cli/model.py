@@ -70,3 +70,25 @@ def check(runtime: Runtime, until: datetime, to: datetime | None, which: str, as
             f"  bought {row['repeat_purchases_before']:>2} times before: {row['customers']:>5} customers, "
             f"mean predicted {row['predicted_mean']:.2f}, actual {row['actual_mean']:.2f}"
         )
+
+
+@model.command("show")
+@click.option("--history", is_flag=True, help="Every stored fit, newest first.")
+@json_option
+@pass_runtime
+def show(runtime: Runtime, history: bool, as_json: bool) -> None:
+    """Show the newest stored fit (the one customers are scored with), or every fit with --history."""
+    from recovery.engine.fits import fit_history, newest_fit
+
+    fits = fit_history(runtime.context()) if history else [newest_fit(runtime.context())]
+    if as_json:
+        print_json(fits if history else fits[0])
+        return
+    if not fits:
+        click.echo("no fitted model yet")
+    for found in fits:
+        params = ", ".join(f"{name} = {value:.4g}" for name, value in found["params"].items())
+        click.echo(
+            f"fit {found['id']} at {found['fitted_at']}: {found['model']} on {found['customers']} customers "
+            f"until {found['until']}: {params}; log-likelihood {found['log_likelihood']:.1f}"
+        )

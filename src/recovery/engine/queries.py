@@ -13,7 +13,15 @@ from recovery.engine.runtime import LAST_TICK
 from recovery.engine.value import complaint_at_risk, leave_probability, open_at_risk
 from recovery.store import complaints as store
 from recovery.store import runtime
-from recovery.store.schema import audit_log, complaints, customer_scores, customers, outbox, staff
+from recovery.store.schema import (
+    audit_log,
+    complaints,
+    customer_scores,
+    customers,
+    customers_at_risk,
+    outbox,
+    staff,
+)
 
 
 def iso(value: datetime | None) -> str | None:
@@ -134,18 +142,21 @@ def status(ctx: Context) -> dict[str, Any]:
 
 
 def list_customers(
-    ctx: Context, limit: int = 100, loyalty_class: str | None = None, sort: str = "id"
+    ctx: Context, limit: int = 100, loyalty_class: str | None = None, sort: str = "id", at_risk: bool = False
 ) -> list[dict[str, Any]]:
-    """Customers with their complaint counts and scores; of one loyalty class, by id or by CLV (highest first)."""
+    """Customers with their complaint counts and scores; of one loyalty class, or marked at risk (by CLV)."""
     counts = select(complaints.c.customer_id, func.count().label("n")).group_by(complaints.c.customer_id).subquery()
     query = (
-        select(customers, func.coalesce(counts.c.n, 0).label("complaints"), *_SCORE_COLUMNS)
+        select(customers, func.coalesce(counts.c.n, 0).label("complaints"), *_SCORE_COLUMNS, _AT_RISK_SINCE)
         .outerjoin(counts, counts.c.customer_id == customers.c.id)
         .outerjoin(customer_scores, customer_scores.c.customer_id == customers.c.id)
+        .outerjoin(customers_at_risk, _MARKED)
         .limit(limit)
     )
     if loyalty_class is not None:
         query = query.where(func.coalesce(customer_scores.c.loyalty_class, "unknown") == loyalty_class)
+    if at_risk:  # the ones to call first: the most valuable
+        query, sort = query.where(customers_at_risk.c.customer_id.is_not(None)), "clv"
     order = (customer_scores.c.clv.desc().nulls_last(), customers.c.id) if sort == "clv" else (customers.c.id,)
     with ctx.read() as connection:
         return [customer_view(dict(r)) for r in connection.execute(query.order_by(*order)).mappings()]
@@ -161,6 +172,9 @@ _SCORE_COLUMNS = (
     customer_scores.c.scored_at,
 )
 _SCORE_KEYS = tuple(c.name for c in _SCORE_COLUMNS)
+# A customer's current at-risk mark (a cleared one is history): silent defectors, engine/at_risk.py.
+_MARKED = and_(customers_at_risk.c.customer_id == customers.c.id, customers_at_risk.c.cleared_at.is_(None))
+_AT_RISK_SINCE = customers_at_risk.c.marked_at.label("at_risk_since")
 
 
 def customer_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -174,7 +188,15 @@ def customer_view(row: dict[str, Any]) -> dict[str, Any]:
         "created_at": iso(row["created_at"]),
         "complaints": row.get("complaints"),
         **_scores(row),
+        **_at_risk(row),
     }
+
+
+def _at_risk(row: dict[str, Any]) -> dict[str, Any]:
+    """Whether the customer is marked at risk now, and since when (absent when the row did not ask)."""
+    if "at_risk_since" not in row:
+        return {}
+    return {"at_risk": row["at_risk_since"] is not None, "at_risk_since": iso(row["at_risk_since"])}
 
 
 def _scores(row: dict[str, Any]) -> dict[str, Any]:
@@ -206,6 +228,12 @@ def customer_detail(connection: Connection, customer: dict[str, Any]) -> dict[st
         .mappings()
         .first()
     )
-    view = customer_view({**customer, **(dict(scored) if scored else dict.fromkeys(_SCORE_KEYS))})
+    since = connection.execute(
+        select(_AT_RISK_SINCE).where(
+            customers_at_risk.c.customer_id == customer["id"], customers_at_risk.c.cleared_at.is_(None)
+        )
+    ).scalar()
+    scores = dict(scored) if scored else dict.fromkeys(_SCORE_KEYS)
+    view = customer_view({**customer, **scores, "at_risk_since": since})
     view["complaints"] = [complaint_view(store.from_row(r)) for r in found]
     return view
