@@ -78,15 +78,20 @@ def scored(ctx: Context, who: int, clv: float) -> None:
         )
 
 
-def run(db_url: str, tmp_path: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
-    """``recovery … --json`` in-process on the test's database, its JSON answer."""
+def cli(db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    """``recovery …`` in-process on the test's own database; what it printed (it must succeed)."""
     config = tmp_path / "recovery.toml"
     config.write_text(f'[workflows]\ndir = "{ROOT / "workflows"}"\n')
     capsys.readouterr()
-    code = main(["--database-url", db_url, "--config", str(config), *args, "--json"])
+    code = main(["--database-url", db_url, "--config", str(config), *args])
     out, err = capsys.readouterr()
     assert code == 0, f"exit {code}\n{out}\n{err}"
-    found: dict[str, object] = json.loads(out)
+    return out
+
+
+def run(db_url: str, tmp_path: Path, *args: str, capsys: pytest.CaptureFixture[str]) -> dict[str, object]:
+    """``recovery … --json``: its JSON answer."""
+    found: dict[str, object] = json.loads(cli(db_url, tmp_path, capsys, *args, "--json"))
     return found
 
 
@@ -138,6 +143,17 @@ def test_status_json_shows_the_revenue_at_risk(
     scored(ctx, ann, 300.0)
     complained(ctx, clock, ann, opened=2)
     assert run(db_url, tmp_path, "status", capsys=capsys)["revenue_at_risk"] == 150.0
+
+
+def test_status_says_the_revenue_at_risk_and_how_many_are_unscored(
+    ctx: Context, clock: SettableClock, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    ann = customer(ctx, "ann")
+    scored(ctx, ann, 3000.0)
+    complained(ctx, clock, ann, opened=2)
+    complained(ctx, clock, customer(ctx, "bob"), opened=2)
+    out = cli(db_url, tmp_path, capsys, "status")
+    assert "revenue at risk: 1,500.00 (1 open unscored, not counted)" in out, out
 
 
 def test_complaint_show_json_shows_its_revenue_at_risk(
@@ -267,3 +283,17 @@ def test_report_value_json_gives_the_same_figures(
     shown = run(db_url, tmp_path, "report", "value", "--clock-start", "2026-11-25T09:00:00+0000", capsys=capsys)
     assert (shown["customers"], shown["revenue_lost_per_year"]) == (4, 350.0)
     assert shown["pareto"] == value_report(shop)["pareto"]
+
+
+def test_report_value_reads_as_a_short_table(
+    shop: Context, db_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = cli(db_url, tmp_path, capsys, "report", "value", "--clock-start", "2026-11-25T09:00:00")
+    for line in (
+        "revenue lost per year",
+        "350.00",
+        "revenue from top 20% of 4 customers",
+        "71%",
+        "the year from 2025-11-25",
+    ):
+        assert line in out, out
