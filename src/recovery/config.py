@@ -108,7 +108,9 @@ class DaemonSettings(_Section):
         return _clock_time(value)
 
 
-SourceKind = Literal["zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic"]
+SourceKind = Literal[
+    "zendesk", "freshdesk", "zammad", "helpscout", "intercom", "front", "generic", "shopify", "woocommerce"
+]
 
 
 class WebhookSource(_Section):

@@ -152,6 +152,34 @@ class CustomerLost(IntakeEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class PurchaseMade(IntakeEvent):
+    """A customer bought: one order of the shop, stored once per (source, order id); ``occurred_at`` is when."""
+
+    type: ClassVar[str] = "purchase.made"
+    customer: CustomerRef  # an email, or only the shop's own customer id (``external_id``)
+    order_id: str
+    amount: str  # a finite decimal, as text: JSON numbers would lose cents
+    currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PurchaseRefunded(IntakeEvent):
+    """Money of an order went back: stored as a negative purchase of the order's customer, on the order's day.
+
+    ``order_id`` names the order; ``refund_id`` tells two refunds of one order apart. The customer and
+    the day are the stored order's; as sent only when that order is not stored (a Shopify refund names no buyer).
+    """
+
+    type: ClassVar[str] = "purchase.refunded"
+    order_id: str
+    amount: str  # negative, whatever sign the shop sent
+    refund_id: str | None = None
+    currency: str | None = None
+    customer: CustomerRef | None = None
+    ordered_at: str | None = None  # the order's time, when the sender names it (ISO 8601 with offset)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DeliveryIgnored(IntakeEvent):
     """A delivery that changes nothing, kept with the reason and the values seen (``recovery inbox show``)."""
 
@@ -166,7 +194,16 @@ class DeliveryIgnored(IntakeEvent):
 
 # What our generic format accepts; helpdesk adapters may also produce ticket.assigned and ignored.
 EVENT_TYPES = tuple(
-    cls.type for cls in (ComplaintOpened, TriggerFired, SatisfactionRated, CustomerFlagged, CustomerLost)
+    cls.type
+    for cls in (
+        ComplaintOpened,
+        TriggerFired,
+        SatisfactionRated,
+        CustomerFlagged,
+        CustomerLost,
+        PurchaseMade,
+        PurchaseRefunded,
+    )
 )
 
 

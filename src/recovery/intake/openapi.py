@@ -23,6 +23,12 @@ _STORED = {
         "events": {"type": "integer", "minimum": 0, "description": "Events this delivery carries."},
     },
 }
+_PING = {
+    "type": "object",
+    "required": ["status"],
+    "properties": {"status": {"type": "string", "enum": ["ping"]}},
+    "description": "A WooCommerce source answers the unsigned webhook_id=<n> form body sent when a webhook is saved.",
+}
 # Text a database can hold: no NUL (a lone surrogate cannot be written in valid UTF-8 JSON anyway).
 _PLAIN = "^[^\\x00]*$"
 _TEXT = {"type": "string", "pattern": _PLAIN}
@@ -54,6 +60,53 @@ def _event(kind: str, required: list[str], properties: dict[str, Any], **extra: 
         "type": "object",
         "required": ["id", "type", "occurred_at", *required],
         "properties": {**_COMMON, "type": {"type": "string", "enum": [kind]}, **properties},
+        **extra,
+    }
+
+
+# What a purchase may hold, as the purchase feed checks it (recovery.engine.purchases.parse_row): an
+# email as normalise_email takes it, or an id of the sender's without "@"; amounts below 10^11 (the
+# column holds 12 digits before the point); Python strips more white space than an ECMA regex's \s.
+_NOT_IN_EMAIL = "[^@\\s\\x00-\\x1f\\x7f\\x85]+"
+_EMAIL = {"type": "string", "pattern": f"^{_NOT_IN_EMAIL}@{_NOT_IN_EMAIL}[.]{_NOT_IN_EMAIL}$", "maxLength": 160}
+_SHOP_ID = {"type": "string", "pattern": "^[^\\x00@\\s\\x1c-\\x1f\\x85]+$", "maxLength": 200}
+_BUYER = {
+    "oneOf": [
+        _EMAIL,
+        _SHOP_ID,
+        {
+            "type": "object",
+            "properties": {"email": _EMAIL, "id": _SHOP_ID, "name": _TEXT},
+            "anyOf": [{"required": ["email"]}, {"required": ["id"]}],
+        },
+    ],
+    "description": "An email, or the sender's own customer id, or {email, id, name} with either.",
+}
+_MONEY = {
+    "oneOf": [
+        {"type": "string", "pattern": "^[ \\t\\n\\r]*[-+]?[0-9]{1,11}([.][0-9]{0,6})?[ \\t\\n\\r]*$"},
+        {"type": "number", "minimum": -99999999999, "maximum": 99999999999},
+    ],
+    "description": "A refund is stored negative whatever its sign.",
+}
+
+
+def _purchase(kind: str, required: list[str], **extra: Any) -> dict[str, Any]:
+    """A purchase event: the purchase feed's fields; a refund's customer and day default to its stored order's."""
+    return {
+        "type": "object",
+        "required": ["id", "type", "order_id", "amount", *required],
+        "properties": {
+            "id": _COMMON["id"],
+            "type": {"type": "string", "enum": [kind]},
+            "customer": _BUYER,
+            "order_id": {"type": "string", "pattern": _KEY, "maxLength": 200},
+            "refund_id": _TEXT,
+            "ordered_at": _COMMON["occurred_at"],
+            "occurred_at": _COMMON["occurred_at"],
+            "amount": _MONEY,
+            "currency": {"type": "string", "pattern": "^[A-Za-z]{3}$"},
+        },
         **extra,
     }
 
@@ -99,6 +152,8 @@ _GENERIC_EVENT = {
             {"reason": _TEXT, "customer": _CUSTOMER},
             anyOf=[{"required": ["ticket"]}, {"required": ["customer"]}],
         ),
+        _purchase("purchase.made", ["customer", "ordered_at"]),
+        _purchase("purchase.refunded", [], anyOf=[{"required": ["occurred_at"]}, {"required": ["ordered_at"]}]),
     ],
 }
 
@@ -133,7 +188,9 @@ def document(sources: list[str], max_body: int) -> dict[str, Any]:
         ],
         "requestBody": {"required": True, "content": {"application/json": {"schema": _GENERIC_EVENT}}},
         "responses": {
-            "200": _json(_STORED, "A duplicate of a stored delivery; nothing changed."),
+            "200": _json(
+                {"oneOf": [_STORED, _PING]}, "A duplicate of a stored delivery, or WooCommerce's ping; nothing changed."
+            ),
             "202": _json(_STORED, "Stored; it will be applied in the events' own order."),
             "400": _json(_ERROR, "Malformed JSON."),
             "401": _json(_ERROR, "Bad or missing signature, or a timestamp outside the replay window."),

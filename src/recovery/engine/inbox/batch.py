@@ -22,6 +22,7 @@ from recovery.core.definition import Workflow
 from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
 from recovery.engine.inbox.handlers import HANDLERS, Handler, Ignored, Skipped, Waiting
+from recovery.engine.inbox.purchases import PURCHASE_HANDLERS
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, RecoveryError
 from recovery.store import complaints as complaint_store
 from recovery.store import inbox as store
@@ -29,6 +30,8 @@ from recovery.store.database import writer
 from recovery.store.inbox import Ticket
 
 log = logging.getLogger(__name__)
+
+EVENT_HANDLERS = {**HANDLERS, **PURCHASE_HANDLERS}
 
 TICKETS_PER_TRANSACTION = 32  # ~200 events: a short write lock, so webhook commits slip in between
 # held: a later event of a ticket whose event failed unexpectedly, kept back until that one is retried or skipped.
@@ -191,7 +194,7 @@ class Batch:
 
     def apply_row(self, row: dict[str, Any], *, wait: bool) -> Result:
         """Apply one event; an event that writes at once does so in a savepoint, so a failure undoes it alone."""
-        handler = HANDLERS.get(row["event_type"])
+        handler = EVENT_HANDLERS.get(row["event_type"])
         try:
             refusal = self._run(handler, row)
         except Waiting as exc:

@@ -14,7 +14,7 @@ from typing import Any
 
 from recovery.core.roles import ROLES
 from recovery.core.signature import sign
-from recovery.intake import standard_webhooks
+from recovery.intake import purchases, standard_webhooks
 from recovery.intake.delivery import Delivery
 from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import (
@@ -50,6 +50,8 @@ def parse(payload: Any, rules: SourceRules, delivery: Delivery) -> list[IntakeEv
     kind = text(body, "type")
     if kind not in EVENT_TYPES:
         raise ShapeError("type", f"unknown event type {kind[:40]!r}; known: {', '.join(EVENT_TYPES)}")
+    if kind in _PURCHASES:
+        return [_PURCHASES[kind](body, fit_key(_non_blank(body, "id")))]
     get(body, "occurred_at", str)  # our format says ISO 8601 text; unix numbers are for other helpdesks
     common: dict[str, Any] = {
         "delivery_id": fit_key(_non_blank(body, "id")),
@@ -157,6 +159,55 @@ def _lost(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
         **common,
     )
 
+
+def _made(body: Mapping[str, Any], delivery_id: str) -> IntakeEvent:
+    """A purchase as the feed's row: ``customer``, ``order_id``, ``ordered_at``, ``amount``, ``currency``."""
+    customer = _buyer(body)
+    ordered_at = _time(body, "ordered_at")
+    amount = purchases.amount_text(body, "amount") or ""
+    order_id = _non_blank(body, "order_id")
+    return purchases.made(delivery_id, customer, order_id, ordered_at, amount, _opt(body, "currency"), _SAME)
+
+
+def _refunded(body: Mapping[str, Any], delivery_id: str) -> IntakeEvent:
+    """A refund of ``order_id``: its customer and day are the stored order's unless given."""
+    ordered_at = _time(body, "ordered_at") if "ordered_at" in body else None
+    refunded_at = _time(body, "occurred_at") if "occurred_at" in body or ordered_at is None else ordered_at
+    return purchases.refunded(
+        delivery_id,
+        _non_blank(body, "order_id"),
+        _opt(body, "refund_id"),
+        refunded_at,
+        purchases.amount_text(body, "amount") or "",
+        _opt(body, "currency"),
+        _SAME,
+        customer=_buyer(body) if body.get("customer") is not None else None,
+        ordered_at=ordered_at,
+    )
+
+
+def _buyer(body: Mapping[str, Any]) -> CustomerRef:
+    """``customer`` as an email or the sender's own id (text), or ``{email, id, name}`` with either."""
+    value = get(body, "customer", (dict, str, int))
+    if not isinstance(value, dict):
+        ref = str(value).strip()
+        email, external = (ref, "") if "@" in ref else ("", ref)
+        return purchases.buyer(email, external, "", missing="customer is blank")
+    return purchases.buyer(
+        text(value, "email", required=False),
+        text(value, "id", required=False),
+        text(value, "name", required=False),
+        missing="customer has neither email nor id",
+    )
+
+
+def _time(body: Mapping[str, Any], path: str) -> datetime:
+    get(body, path, str)  # ISO 8601 text, as occurred_at
+    return timestamp(body, path)
+
+
+_SAME = {"email": "customer"}  # the feed's field names are ours: a refusal names the body's field as it is
+_PURCHASES = {"purchase.made": _made, "purchase.refunded": _refunded}
 
 _PARSERS = {
     "complaint.opened": _opened,
