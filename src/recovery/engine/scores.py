@@ -11,26 +11,29 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Row, and_, delete, func, insert, select
+from sqlalchemy import Connection, Row, and_, delete, func, select
 
-from recovery.core.loyalty import Evidence, LoyaltyRules, classify
+from recovery.core.loyalty import Evidence, classify
+from recovery.core.retention import RetentionRules
 from recovery.core.roles import Role
 from recovery.engine.context import Context
 from recovery.errors import ModelError
 from recovery.store.schema import complaints, customer_scores, customers, follow_ups, loyalty_history, model_fits
-from recovery.store.sql import chunks
+from recovery.store.sql import insert_many
 
 LOST_LOOKBACK = timedelta(days=365)  # a complaint lost longer ago than this no longer marks the customer
-
-
-@dataclass(frozen=True)
-class ScoringRules:
-    """How far ahead a score looks and what a purchase is worth (``[retention]`` in the config)."""
-
-    horizon_weeks: float = 52.0
-    margin: float = 1.0  # the share of spend that is profit; 1 counts revenue
-    monthly_discount: float = 0.01
-    loyalty: LoyaltyRules = field(default_factory=LoyaltyRules)
+SCORE_COLUMNS = (
+    "customer_id",
+    "p_alive",
+    "expected_purchases",
+    "expected_spend",
+    "clv",
+    "loyalty_class",
+    "class_reasons",
+    "model_fit_id",
+    "scored_at",
+)
+CHANGE_COLUMNS = ("customer_id", "from_class", "to_class", "reasons", "at")
 
 
 @dataclass
@@ -52,9 +55,9 @@ class ScoreRun:
         }
 
 
-def score_customers(ctx: Context, rules: ScoringRules | None = None) -> ScoreRun:
-    """Score every customer with the newest fit; ModelError when nothing has been fitted yet."""
-    rules = rules or ScoringRules()
+def score_customers(ctx: Context) -> ScoreRun:
+    """Score every customer with the newest fit and ``ctx.retention``; ModelError when nothing is fitted yet."""
+    rules = ctx.retention
     now = ctx.clock.now()
     with ctx.db.begin() as connection:
         fit = connection.execute(select(model_fits).order_by(model_fits.c.id.desc()).limit(1)).first()
@@ -67,7 +70,7 @@ def score_customers(ctx: Context, rules: ScoringRules | None = None) -> ScoreRun
     return run
 
 
-def _model_numbers(ctx: Context, fit: Row[Any], rules: ScoringRules, now: datetime) -> dict[int, tuple[float, ...]]:
+def _model_numbers(ctx: Context, fit: Row[Any], rules: RetentionRules, now: datetime) -> dict[int, tuple[float, ...]]:
     """customer id → (repeat purchases, p_alive, expected purchases, expected spend, clv) from the model."""
     import numpy as np
 
@@ -83,16 +86,19 @@ def _model_numbers(ctx: Context, fit: Row[Any], rules: ScoringRules, now: dateti
     params = (bgnbd.BGNBDParams if fit.model == "bgnbd" else pareto_nbd.ParetoNBDParams)(**fit.params)
     x, t_x, T = summary.x, summary.t_x, summary.T
     alive = module.p_alive(params, x, t_x, T)
-    ahead = module.conditional_expected_purchases(params, rules.horizon_weeks, x, t_x, T)
     spend_fit = (fit.spend or {}).get("params")
     if spend_fit:
         spend = gamma_gamma.conditional_expected_spend(gamma_gamma.GammaGammaParams(**spend_fit), x, summary.m_x)
     else:  # no spend model: each customer's own mean, or the population's
         spend = np.where(x > 0, summary.m_x, float(np.mean(amounts)) if amounts.size else 0.0)
+    # E[X(T, T + t) | history] = P(alive) × purchases if alive, and only the second depends on t:
+    # P(alive), the costly part, is computed once, not once a month of the horizon.
+    ahead = alive * module.purchases_if_alive(params, rules.horizon_weeks, x, t_x, T)
     months = max(1, round(rules.horizon_weeks / WEEKS_PER_MONTH))
-    clv = rules.margin * discounted_value(
-        lambda t: module.conditional_expected_purchases(params, t, x, t_x, T), spend, months, rules.monthly_discount
+    if_alive = discounted_value(
+        lambda t: module.purchases_if_alive(params, t, x, t_x, T), spend, months, rules.monthly_discount
     )
+    clv = rules.margin * alive * if_alive
     ids = summary.customers.astype(np.int64)
     rows = zip(ids.tolist(), x.tolist(), alive.tolist(), ahead.tolist(), spend.tolist(), clv.tolist(), strict=True)
     return {int(c): tuple(values) for c, *values in rows}
@@ -145,44 +151,23 @@ def _store(
     connection: Connection,
     evidence: dict[int, Evidence],
     numbers: dict[int, tuple[float, ...]],
-    rules: ScoringRules,
+    rules: RetentionRules,
     fit_id: int,
     now: datetime,
     run: ScoreRun,
 ) -> None:
     before = dict(connection.execute(select(customer_scores.c.customer_id, customer_scores.c.loyalty_class)).all())
-    scores, changes = [], []
+    scores: list[tuple[Any, ...]] = []
+    changes: list[tuple[Any, ...]] = []
     for customer_id, facts in evidence.items():
         kind, reasons = classify(facts, rules.loyalty)
-        model = numbers.get(customer_id)
-        scores.append(
-            {
-                "customer_id": customer_id,
-                "p_alive": None if model is None else model[1],
-                "expected_purchases": None if model is None else model[2],
-                "expected_spend": None if model is None else model[3],
-                "clv": None if model is None else model[4],
-                "loyalty_class": kind.value,
-                "class_reasons": list(reasons),
-                "model_fit_id": fit_id,
-                "scored_at": now,
-            }
-        )
+        model = numbers.get(customer_id) or (None,) * 5
+        scores.append((customer_id, *model[1:], kind.value, list(reasons), fit_id, now))
         if before.get(customer_id) != kind.value:
-            changes.append(
-                {
-                    "customer_id": customer_id,
-                    "from_class": before.get(customer_id),
-                    "to_class": kind.value,
-                    "reasons": list(reasons),
-                    "at": now,
-                }
-            )
+            changes.append((customer_id, before.get(customer_id), kind.value, list(reasons), now))
         run.by_class[kind.value] = run.by_class.get(kind.value, 0) + 1
     connection.execute(delete(customer_scores))
-    for part in chunks(scores, 2000):
-        connection.execute(insert(customer_scores), list(part))
-    for part in chunks(changes, 2000):
-        connection.execute(insert(loyalty_history), list(part))
+    insert_many(connection, customer_scores, SCORE_COLUMNS, scores, ignore_duplicates=False)
+    insert_many(connection, loyalty_history, CHANGE_COLUMNS, changes, ignore_duplicates=False)
     run.customers = len(scores)
     run.class_changes = len(changes)

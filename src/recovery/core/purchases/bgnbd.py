@@ -13,7 +13,7 @@ import numpy.typing as npt
 from scipy.special import expit, gammaln, hyp2f1
 
 from recovery.core.purchases.fit import FitResult, by_value, maximise, weighted_rows, weighted_total
-from recovery.core.purchases.summary import FloatArray, histories
+from recovery.core.purchases.summary import FloatArray, histories, on_distinct
 from recovery.errors import ModelError
 
 MODEL = "bg/nbd"
@@ -106,6 +106,14 @@ def conditional_expected_purchases(
     return _purchases_if_alive(params, t, xs, Ts) * _p_alive(params, xs, ts, Ts)
 
 
+def purchases_if_alive(
+    params: BGNBDParams, t: float, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> FloatArray:
+    """Expected purchases in the next ``t`` weeks if still alive; times ``p_alive`` it is the conditional."""
+    xs, _, Ts = histories(MODEL, x, t_x, T)
+    return _purchases_if_alive(params, t, xs, Ts)
+
+
 def expected_purchases(params: BGNBDParams, t: npt.ArrayLike) -> FloatArray:
     """E[X(t)]: expected repeat purchases in ``t`` weeks of a customer who has just made a first purchase."""
     ts = np.asarray(t, dtype=np.float64)
@@ -119,6 +127,14 @@ def _purchases_if_alive(params: BGNBDParams, t: float | FloatArray, x: FloatArra
     of equation 10, whose 2F1 does not overflow for large x. At a = 1 it is 0/0 with a smooth limit,
     taken between a = 1 ± 1e-5 (the error, of order 1e-10, is below what cancellation would cost).
     """
+    if np.ndim(t) == 0:  # one horizon for everyone: the 2F1 depends on (x, T) alone
+        return on_distinct(lambda xs, Ts: _purchases_if_alive_anywhere(params, t, xs, Ts), x, T)
+    return _purchases_if_alive_anywhere(params, t, x, T)
+
+
+def _purchases_if_alive_anywhere(
+    params: BGNBDParams, t: float | FloatArray, x: FloatArray, T: FloatArray
+) -> FloatArray:
     if abs(params.a - 1) >= NEAR_ONE:
         return _purchases_if_alive_away_from_one(params, t, x, T)
     low, high = (_purchases_if_alive_away_from_one(replace(params, a=a), t, x, T) for a in (1 - NEAR_ONE, 1 + NEAR_ONE))

@@ -14,7 +14,7 @@ from scipy.special import expit, gammaln
 
 from recovery.core.purchases.fit import FitResult, maximise, weighted_rows, weighted_total
 from recovery.core.purchases.hypergeometric import log_hyp2f1_scaled
-from recovery.core.purchases.summary import FloatArray, histories
+from recovery.core.purchases.summary import FloatArray, histories, on_distinct
 from recovery.errors import ModelError
 
 MODEL = "pareto/nbd"
@@ -106,7 +106,10 @@ def _pairs(x: FloatArray, t: FloatArray) -> tuple[tuple[FloatArray, FloatArray],
 def _log_odds_dead(params: ParetoNBDParams, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:
     """log of P(dead) / P(alive) at T given the history."""
     r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
-    log_a0 = _log_a0(_log_end_term(params, x, t_x), _log_end_term(params, x, T))
+    # The 2F1 terms depend on (x, t_x) and (x, T) alone: once per distinct pair.
+    at_t_x = on_distinct(lambda xs, ts: _log_end_term(params, xs, ts), x, t_x)
+    at_T = on_distinct(lambda xs, Ts: _log_end_term(params, xs, Ts), x, T)
+    log_a0 = _log_a0(at_t_x, at_T)
     tail = (r + x) * np.log(alpha + T) + s * np.log(beta + T)
     return np.asarray(np.log(s) - np.log(r + s + x) + tail + log_a0, dtype=np.float64)
 
@@ -122,11 +125,23 @@ def conditional_expected_purchases(
 ) -> FloatArray:
     """E[X(T, T + t) | history]: expected purchases in the next ``t`` weeks."""
     xs, ts, Ts = histories(MODEL, x, t_x, T)
+    alive = expit(-_log_odds_dead(params, xs, ts, Ts))
+    return np.asarray(_purchases_if_alive(params, t, xs, Ts) * alive, dtype=np.float64)
+
+
+def purchases_if_alive(
+    params: ParetoNBDParams, t: float, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike
+) -> FloatArray:
+    """Expected purchases in the next ``t`` weeks if still alive; times ``p_alive`` it is the conditional."""
+    xs, _, Ts = histories(MODEL, x, t_x, T)
+    return _purchases_if_alive(params, t, xs, Ts)
+
+
+def _purchases_if_alive(params: ParetoNBDParams, t: float, x: FloatArray, T: FloatArray) -> FloatArray:
     r, alpha, s, beta = params.r, params.alpha, params.s, params.beta
     # ∫ survival over the next t weeks; written with expm1/log1p so that s = 1 is its limit, not 0/0.
-    horizon = np.log1p(t / (beta + Ts))
+    horizon = np.log1p(t / (beta + T))
     shrink = (s - 1) * horizon
     survival = horizon if s == 1 else -np.expm1(-shrink) / (s - 1)
-    rate = (r + xs) / (alpha + Ts) * (beta + Ts)
-    alive = expit(-_log_odds_dead(params, xs, ts, Ts))
-    return np.asarray(rate * survival * alive, dtype=np.float64)
+    rate = (r + x) / (alpha + T) * (beta + T)
+    return np.asarray(rate * survival, dtype=np.float64)
