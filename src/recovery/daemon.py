@@ -2,8 +2,9 @@
 
 Jobs (memory job store, one instance each, coalesced): the overdue scan (which also sends follow-up
 reminders), the outbox dispatch and the inbox apply every ``daemon.tick``; the reward run every
-``daemon.reward_every``. Every deadline lives in the database, never in the scheduler, so any number
-of daemons may run on PostgreSQL; on SQLite an OS lock beside the database file allows one.
+``daemon.reward_every``; the daily fit and scoring, asked every tick whether its day is due. Every
+deadline lives in the database, never in the scheduler, so any number of daemons may run on
+PostgreSQL; on SQLite an OS lock beside the database file allows one.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from recovery.clock import SystemClock
 from recovery.config import Settings, clock_duration
 from recovery.engine import sla
 from recovery.engine.context import Context
+from recovery.engine.daily import run_daily
 from recovery.engine.runtime import record_tick
 from recovery.errors import ConfigError, ConflictError
 from recovery.notify.dispatcher import Policy, dispatch
@@ -38,6 +40,7 @@ from recovery.store import readiness
 log = logging.getLogger("recovery.daemon")
 
 INBOX_BATCH = 500
+DAILY_JOB = "daily_scores"
 LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 
 
@@ -149,9 +152,13 @@ class Daemon:
             "outbox_dispatch": self.dispatch_job,
             "inbox_apply": self.inbox_job,
             "reward_run": self.reward_job,
+            DAILY_JOB: self.daily_job,
         }
         first = SystemClock().now()  # APScheduler counts in real time, even under a test clock
-        for job_id, every in self.schedule().items():
+        # The daily run is not in schedule(): /healthz watches jobs that tick every interval, and it
+        # ticks once a day. Asked every tick, it runs at score_at or, after downtime, at the next tick.
+        every_tick = {**self.schedule(), DAILY_JOB: clock_duration(self.settings.daemon.tick).clock()}
+        for job_id, every in every_tick.items():
             seconds = every.total_seconds()
             scheduler.add_job(
                 functions[job_id],
@@ -247,6 +254,13 @@ class Daemon:
         is_record = dataclasses.is_dataclass(result) and not isinstance(result, type)
         done = dataclasses.asdict(result) if is_record else {"result": str(result)}
         self.tick("reward_run", started, done)
+
+    def daily_job(self) -> None:
+        """Fit, score and mark the silent defectors once per local day (engine/daily.py claims the day)."""
+        started = perf_counter()
+        run = run_daily(self.ctx)
+        if run.ran:
+            self.tick(DAILY_JOB, started, run.summary())
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
         """Log one key=value line for the job and record it as the last tick and as the job's own tick."""
