@@ -142,6 +142,8 @@ def test_status_of_an_empty_database(ctx: Context) -> None:
         "escalated": 0,
         "outbox": {"pending": 0, "dead": 0, "sent": 0},
         "last_tick": None,
+        "revenue_at_risk": 0.0,
+        "revenue_at_risk_unscored": 0,
     }
 
 

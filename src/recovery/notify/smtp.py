@@ -14,6 +14,7 @@ SUBJECTS = {
     "complaint.final_warning": "Complaint {id} is close to its final-response deadline",
     "complaint.final_breach": "Complaint {id} has passed its final-response deadline",
     "complaint.assigned": "Complaint {id} is assigned to you",
+    "customer.at_risk": "A valuable customer may be leaving",
 }
 
 
