@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
 from recovery.clock import SettableClock
+from recovery.config import shipped_workflows
 from recovery.core.calendar import BusinessCalendar
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
@@ -20,7 +21,7 @@ from recovery.store.database import connect, upgrade
 from recovery.workflow_files import load_dir
 
 ROOT = Path(__file__).resolve().parent.parent
-WORKFLOWS = ROOT / "workflows"
+WORKFLOWS = shipped_workflows()  # the package's own copy, as an installed `recovery` reads it
 POSTGRES_URL = os.environ.get("RECOVERY_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # Wednesday 25 November 2026, 10:00 in Amsterdam: inside business hours.
 T0 = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)

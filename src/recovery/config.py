@@ -1,7 +1,11 @@
-"""Settings: the only reader of ``config/recovery.toml`` and the ``RECOVERY_*`` environment.
+"""Settings: the only reader of the config file and the ``RECOVERY_*`` environment.
 
 Precedence, highest first: explicit overrides (CLI flags), ``RECOVERY_SECTION__KEY``
 variables (``RECOVERY_DATABASE_URL`` also works), the TOML file, the defaults below.
+The file is ``--config``, else ``RECOVERY_CONFIG``, else ``./config/recovery.toml`` if there
+is one, else ``recovery.toml`` in the platform's user config directory. Relative paths in
+the file are read from the file's directory; relative paths from the environment or a flag,
+from the working directory, as any command-line path is.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
+from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -23,7 +28,10 @@ from recovery.core.calendar import WEEKDAYS, BusinessCalendar
 from recovery.core.durations import Duration, parse_duration
 from recovery.errors import ConfigError
 
-DEFAULT_CONFIG = Path("config/recovery.toml")
+DEFAULT_CONFIG = Path("config/recovery.toml")  # a checkout's own, read when run from the checkout
+APP_NAME = "recovery"
+# sqlite:///PATH, with an optional driver and query string; four slashes make PATH absolute.
+_SQLITE_URL = re.compile(r"^(?P<head>sqlite(?:\+\w+)?:///)(?P<path>[^?]*)(?P<query>\?.*)?$")
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
 _SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
 
@@ -32,12 +40,32 @@ class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def user_config_file() -> Path:
+    """``recovery.toml`` in the platform's user config directory (``~/.config/recovery`` on Linux)."""
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "recovery.toml"
+
+
+def default_database_url() -> str:
+    """A SQLite file in the platform's user data directory (``~/.local/share/recovery`` on Linux)."""
+    from platformdirs import user_data_path
+
+    return f"sqlite:///{user_data_path(APP_NAME, appauthor=False) / 'recovery.db'}"
+
+
+def shipped_workflows() -> Path:
+    """The directory of the workflows that ship inside the package (standard, minor)."""
+    # setuptools installs the package as plain files, so its data has a real path (never a zip member).
+    return Path(str(resources.files("recovery") / "workflows"))
+
+
 class DatabaseSettings(_Section):
-    url: str = "sqlite:///var/recovery.db"
+    url: str = Field(default_factory=default_database_url)
 
 
 class WorkflowSettings(_Section):
-    dir: Path = Path("workflows")
+    dir: Path = Field(default_factory=shipped_workflows)
     default: str = "standard"
 
 
@@ -223,8 +251,9 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="RECOVERY_", env_nested_delimiter="__", extra="ignore", frozen=True)
 
-    database: DatabaseSettings = DatabaseSettings()
-    workflows: WorkflowSettings = WorkflowSettings()
+    # Built when settings are loaded, not at import: the defaults read the platform's directories.
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    workflows: WorkflowSettings = Field(default_factory=WorkflowSettings)
     calendar: CalendarSettings = CalendarSettings()
     daemon: DaemonSettings = DaemonSettings()
     webhook: WebhookSettings = WebhookSettings()
@@ -248,8 +277,9 @@ class Settings(BaseSettings):
 
 def load_settings(path: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
     """Read the TOML file (if any) and the environment; raise ConfigError naming the bad key."""
-    path = path or Path(os.environ.get("RECOVERY_CONFIG", DEFAULT_CONFIG))
+    path = path or config_file()
     document = _read_toml(path)
+    _resolve_paths(document, path.absolute().parent)
     legacy_url = os.environ.get("RECOVERY_DATABASE_URL")
     if legacy_url and "RECOVERY_DATABASE__URL" not in os.environ:
         document.setdefault("database", {})["url"] = legacy_url
@@ -263,16 +293,54 @@ def load_settings(path: Path | None = None, overrides: Mapping[str, Mapping[str,
     return settings
 
 
+def config_file() -> Path:
+    """The file to read when none is given: ``RECOVERY_CONFIG``, the checkout's, or the user's."""
+    named = os.environ.get("RECOVERY_CONFIG")
+    if named:
+        return Path(named)
+    if DEFAULT_CONFIG.is_file():
+        return DEFAULT_CONFIG
+    return user_config_file()
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
-        if path == DEFAULT_CONFIG:
+        if path == user_config_file():  # only a file someone named must exist
             return {}
         raise ConfigError(f"{path}: configuration file not found") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _resolve_paths(document: dict[str, Any], base: Path) -> None:
+    """Make the file's relative paths relative to ``base``, its directory, so any working directory will do."""
+    workflows, daemon, database = (document.get(key) for key in ("workflows", "daemon", "database"))
+    if isinstance(workflows, dict) and isinstance(workflows.get("dir"), str):
+        workflows["dir"] = _beside(base, workflows["dir"])
+    if isinstance(daemon, dict) and isinstance(daemon.get("lock_file"), str):
+        daemon["lock_file"] = _beside(base, daemon["lock_file"])
+    if isinstance(database, dict) and isinstance(database.get("url"), str):
+        database["url"] = sqlite_url_beside(base, database["url"])
+
+
+def sqlite_url_beside(base: Path, url: str) -> str:
+    """``url`` with a relative SQLite file made relative to ``base``; other URLs unchanged."""
+    match = _SQLITE_URL.match(url)
+    if match is None:
+        return url
+    path, query = match["path"], match["query"] or ""
+    # Memory and file: URIs (sqlite:///file:x?uri=true) are the driver's to read.
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return url
+    return f"{match['head']}{_beside(base, path)}{query}"
+
+
+def _beside(base: Path, value: str) -> str:
+    """``value`` as a path, ``~`` expanded and relative to ``base``; ``..`` folded so messages read well."""
+    return os.path.normpath(base / Path(value).expanduser())
 
 
 def _describe(exc: ValidationError, path: Path) -> str:

@@ -35,10 +35,13 @@ def test_init_on_postgresql(bare: Recovery, postgres_url: str) -> None:
     assert bare("status", "--json", database_url=postgres_url).code == 0
 
 
-def test_a_command_before_init_says_to_run_init(bare: Recovery, error_line: Callable[[Outcome], str]) -> None:
+def test_a_command_before_init_says_to_run_init(
+    bare: Recovery, error_line: Callable[[Outcome], str], tmp_path: Path
+) -> None:
     result = bare("status")
     assert result.code == 1, result
-    assert error_line(result) == "error: the database has no schema yet: run `recovery init`"
+    assert error_line(result) == f"error: no database at {tmp_path / 'recovery.db'}: run `recovery init`"
+    assert not (tmp_path / "recovery.db").exists()
 
 
 def test_status_on_an_empty_database(recovery: Recovery) -> None:

@@ -98,9 +98,7 @@ def test_a_database_driver_that_is_not_installed(bare: Recovery, error_line: Err
     ("args", "line"),
     [
         pytest.param(["init"], "error: cannot use the database /proc/x.db: unable to open database file", id="init"),
-        pytest.param(
-            ["status"], "error: cannot open the database /proc/x.db: unable to open database file", id="status"
-        ),
+        pytest.param(["status"], "error: no database at /proc/x.db: run `recovery init`", id="status"),
     ],
 )
 def test_an_sqlite_file_that_cannot_be_created(

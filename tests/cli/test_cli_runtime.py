@@ -96,6 +96,7 @@ def test_a_runtime_outside_a_command_builds_its_context_once(tmp_path: Path, mon
     monkeypatch.delenv("RECOVERY_DATABASE_URL", raising=False)
     config = tmp_path / "recovery.toml"
     config.write_text(f'[workflows]\ndir = "{ROOT / "workflows"}"\n[calendar]\nholidays = []\n')
+    (tmp_path / "r.db").touch()  # an empty database: only `recovery init` creates one
     runtime = Runtime(config, f"sqlite:///{tmp_path / 'r.db'}")
     assert runtime.settings is runtime.settings
     context = runtime.context(check_schema=False)

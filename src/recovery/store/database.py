@@ -27,14 +27,19 @@ SQLITE_CACHE_KIB = 64 * 1024
 _REOPEN_CODES = frozenset({8, 10, 14})  # SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN (primary codes)
 
 
-def connect(url: str, *, pool: bool = True) -> Engine:
-    """An Engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE."""
+def connect(url: str, *, pool: bool = True, create: bool = True) -> Engine:
+    """An Engine for ``url``; SQLite gets WAL, a busy timeout, foreign keys and BEGIN IMMEDIATE.
+
+    With ``create=False`` a missing SQLite file is a StorageError saying to run ``recovery init``.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"database.url: not a database URL: {url!r}") from exc
     try:
         if parsed.get_backend_name() == "sqlite":
+            if not create:
+                _require_file(parsed)
             return _sqlite(url, parsed.database)
         if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
@@ -59,6 +64,18 @@ def describe(url: str | URL) -> str:
     if parsed.get_backend_name() == "sqlite" and parsed.database:
         return parsed.database
     return parsed.render_as_string(hide_password=True)
+
+
+def _require_file(parsed: URL) -> None:
+    """Refuse a SQLite file that does not exist: connecting would create an empty one."""
+    database = parsed.database or ":memory:"
+    if parsed.query.get("uri") in ("true", "1"):  # sqlite:///file:PATH?mode=ro&uri=true
+        if parsed.query.get("mode") == "memory":
+            return
+        database = database.removeprefix("file:")
+    if database == ":memory:" or Path(database).exists():
+        return
+    raise StorageError(f"no database at {Path(database).absolute()}: run `recovery init`")
 
 
 def _sqlite(url: str, database: str | None) -> Engine:
@@ -112,12 +129,15 @@ def check_current(engine: Engine) -> None:
     try:
         with engine.connect() as connection:
             if not inspect(connection).has_table("alembic_version"):
-                raise StorageError("the database has no schema yet: run `recovery init`")
+                raise StorageError(f"{describe(engine.url)}: the database has no schema yet: run `recovery init`")
             current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
     except OperationalError as exc:
         raise StorageError(f"cannot open the database {describe(engine.url)}: {exc.orig}") from exc
     if current != HEAD:
-        raise StorageError(f"the database schema is at {current}, this version needs {HEAD}: run `recovery init`")
+        raise StorageError(
+            f"{describe(engine.url)}: the database schema is at {current}, this version needs {HEAD}: "
+            "run `recovery init`"
+        )
 
 
 def _alembic_config() -> Any:
