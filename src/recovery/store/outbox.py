@@ -12,6 +12,9 @@ from sqlalchemy import Connection, Row, Update, or_, select, update
 from recovery.store.schema import outbox
 from recovery.store.sql import insert_ignoring_duplicates
 
+# pending until delivered (retried with backoff meanwhile), then sent, or dead once it will not be tried again.
+STATUSES = ("pending", "sent", "dead")
+
 
 def enqueue(
     connection: Connection,
@@ -72,3 +75,20 @@ def release(connection: Connection, message_ids: Sequence[int]) -> None:
     if message_ids:
         statement = update(outbox).where(outbox.c.id.in_(list(message_ids)), outbox.c.status == "pending")
         connection.execute(statement.values(claimed_until=None))
+
+
+def get(connection: Connection, message_id: int) -> dict[str, Any] | None:
+    """One message with every column, or None."""
+    found = connection.execute(select(outbox).where(outbox.c.id == message_id)).mappings().first()
+    return dict(found) if found is not None else None
+
+
+def requeue(connection: Connection, message_id: int, was: str, now: datetime) -> bool:
+    """Put a message back to ``pending`` with no attempts, due ``now``, if it is still ``was``; True when it was."""
+    # The status read before is the condition: a dispatcher that finished it meanwhile wins.
+    statement = (
+        update(outbox)
+        .where(outbox.c.id == message_id, outbox.c.status == was)
+        .values(status="pending", attempts=0, next_attempt_at=now, claimed_until=None)
+    )
+    return bool(connection.execute(statement).rowcount)
