@@ -28,11 +28,12 @@ from typing import Any
 
 from recovery.clock import SystemClock
 from recovery.config import Settings, clock_duration
-from recovery.engine import sla
+from recovery.engine import reminders, sla
 from recovery.engine.context import Context
 from recovery.engine.daily import run_daily
 from recovery.engine.runtime import record_tick
 from recovery.errors import ConfigError, ConflictError
+from recovery.intake.metrics import JobMetrics
 from recovery.notify.dispatcher import Policy, dispatch
 from recovery.notify.sinks import Sink, build_sink
 from recovery.store import readiness
@@ -116,6 +117,7 @@ class Daemon:
         self.scheduler: Any = None
         self._inbox_wanted = threading.Event()  # a delivery was stored since the applier last found nothing
         self._missing: set[str] = set()
+        self.job_metrics = JobMetrics()  # shown on /metrics by the webhook app this process serves
         notify = settings.notify
         self.policy = Policy(notify.max_attempts, clock_duration(notify.backoff).clock())
 
@@ -206,12 +208,14 @@ class Daemon:
             log.warning("job missed job=%s scheduled=%s", event.job_id, event.scheduled_run_time.isoformat())
             return
         log.error("job failed job=%s error=%r", event.job_id, exception, exc_info=exception)
+        self.job_metrics.failed(event.job_id)
 
     def scan_job(self) -> None:
         """The overdue scan: warnings, escalations, follow-up reminders, pause caps, the final response."""
         started = perf_counter()
         report = sla.scan(self.ctx, batch=self.settings.daemon.batch, stop=self.stopping.is_set)
-        self.tick("overdue_scan", started, report.summary())
+        second = reminders.raise_due(self.ctx, batch=self.settings.daemon.batch, stop=self.stopping.is_set)
+        self.tick("overdue_scan", started, {**report.summary(), "second_follow_up": second})
 
     def dispatch_job(self) -> None:
         """Deliver the outbox."""
@@ -264,7 +268,9 @@ class Daemon:
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
         """Log one key=value line for the job and record it as the last tick and as the job's own tick."""
-        took_ms = round((perf_counter() - started) * 1000)
+        took = perf_counter() - started
+        self.job_metrics.observe(job, took)
+        took_ms = round(took * 1000)
         fields = " ".join(f"{key}={value}" for key, value in done.items())
         log.info("tick job=%s took_ms=%s %s", job, took_ms, fields)
         record_tick(self.ctx, job, done)
@@ -295,7 +301,14 @@ class Daemon:
 
         from recovery.intake.serving import server_config
 
-        app = create_app(self.ctx, self.settings, jobs=self.schedule(), host=self.host, on_stored=self.wake_inbox)
+        app = create_app(
+            self.ctx,
+            self.settings,
+            jobs=self.schedule(),
+            host=self.host,
+            on_stored=self.wake_inbox,
+            job_metrics=self.job_metrics,
+        )
         server = uvicorn.Server(server_config(app, self.settings.webhook, self.host, self.port, log_config=None))
         thread = threading.Thread(target=_serve, args=(server,), name="webhook", daemon=True)
         thread.start()

@@ -195,12 +195,14 @@ def test_a_compensation_too_large_to_store_is_refused(ctx: Context, open_one: Ca
 def test_the_largest_storable_compensation_is_kept_exactly(ctx: Context, open_one: Callable[..., int]) -> None:
     from sqlalchemy import select
 
+    from recovery.engine.people import add_staff
     from recovery.store.schema import compensations
 
+    add_staff(ctx, "lea", "Lea", role="lead")  # far above any budget: a lead approves it
     complaint_id = open_one()
     reach(ctx, complaint_id, BEFORE["empathized"])
     value = Decimal("9999999999.99")
-    fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("refund", value)))
+    fire(ctx, FireTrigger(complaint_id, "compensate", compensation=Compensation("refund", value, approved_by="lea")))
     with ctx.read() as connection:
         assert connection.execute(select(compensations.c.value)).scalar_one() == value
 

@@ -29,6 +29,7 @@ def complaint() -> None:
 @click.option("--workflow", help="Workflow name (default from the config).")
 @click.option("--assignee", help="Staff id of the person who owns it.")
 @click.option("--by", "actor", help="Staff id of who opened it.")
+@json_option
 @pass_runtime
 def open_(
     runtime: Runtime,
@@ -39,11 +40,14 @@ def open_(
     workflow: str | None,
     assignee: str | None,
     actor: str | None,
+    as_json: bool,
 ) -> None:
-    """Open a complaint for a customer."""
+    """Open a complaint for a customer; print its class's prescription (and a severity the class raised)."""
     from recovery.core.commands import OpenComplaint
     from recovery.engine import open_complaint
     from recovery.engine.people import find_customer
+    from recovery.engine.prescriptions import raised_note
+    from recovery.engine.queries import get_complaint
 
     ctx = runtime.context()
     known = ctx.workflows.current(workflow or ctx.default_workflow).severity
@@ -54,7 +58,20 @@ def open_(
         customer_id = find_customer(connection, customer_ref)["id"]
     command = OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)
     complaint_id = open_complaint(ctx, command)
+    opened = get_complaint(ctx, complaint_id)
+    prescription = opened["prescription"]
+    # Only the customer's class changes the severity at open (engine/prescriptions.opening).
+    raised = raised_note(opened["severity"], prescription["class"]) if opened["severity"] != severity else None
+    if as_json:
+        view = {"id": complaint_id, "severity": opened["severity"], "severity_raised": raised}
+        print_json({**view, "prescription": prescription})
+        return
     click.echo(f"complaint {complaint_id} opened")
+    if raised:
+        click.echo(raised)
+    click.echo(
+        f"prescription ({prescription['class']} customer): budget {prescription['budget']}; {prescription['advice']}"
+    )
 
 
 @complaint.command("list")
@@ -93,8 +110,11 @@ def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
         print_json(data)
         return
     allowed = data.pop("next_triggers")
+    prescription = data.pop("prescription")
     for key, value in data.items():
         click.echo(f"{key:>18}: {'-' if value is None else value}")
+    click.echo(f"{'prescription':>18}: {prescription['class']} customer, budget {prescription['budget']}")
+    click.echo(f"{'advice':>18}: {prescription['advice']}")
     click.echo(f"{'next triggers':>18}: {', '.join(allowed) or 'none (closed)'}")
 
 
@@ -107,6 +127,7 @@ def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
 @click.option("--score", type=click.IntRange(1, 5), help="The customer's satisfaction, 1-5 (follow_up).")
 @click.option("--comment", default="", help="The customer's own words at follow-up.")
 @click.option("--reason", help="Why (withdraw, defect).")
+@click.option("--approved-by", help="Staff id of the lead or manager who approves a compensation above the budget.")
 @pass_runtime
 def fire(
     runtime: Runtime,
@@ -118,20 +139,23 @@ def fire(
     score: int | None,
     comment: str,
     reason: str | None,
+    approved_by: str | None,
 ) -> None:
     """Fire a trigger of the complaint's workflow (`complaint show` lists the ones allowed next)."""
     from recovery.core.commands import FireTrigger
     from recovery.engine import fire as fire_trigger
 
-    given = parse_compensation(compensation, note) if compensation else None
+    if approved_by is not None and not compensation:
+        raise click.BadParameter("approves a compensation: give --compensation too", param_hint="--approved-by")
+    given = parse_compensation(compensation, note, approved_by) if compensation else None
     fired = fire_trigger(
         runtime.context(), FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
     )
     click.echo(f"complaint {complaint_id}: {trigger} -> {fired.state}")
 
 
-def parse_compensation(text: str, note: str = "") -> Compensation:
-    """``gift:0`` or ``refund:25.50`` as a Compensation; BadParameter when malformed."""
+def parse_compensation(text: str, note: str = "", approved_by: str | None = None) -> Compensation:
+    """``gift:0`` or ``refund:25.50`` as a Compensation (approved by a lead when given); BadParameter when malformed."""
     from decimal import Decimal, InvalidOperation
 
     from recovery.core.guards import Compensation
@@ -147,7 +171,7 @@ def parse_compensation(text: str, note: str = "") -> Compensation:
         raise click.BadParameter(
             f"expected KIND:VALUE such as gift:0 or refund:25, got {text!r}", param_hint="--compensation"
         )
-    return Compensation(kind.strip().lower(), amount, note)
+    return Compensation(kind.strip().lower(), amount, note, approved_by)
 
 
 @complaint.command("pause")

@@ -20,6 +20,7 @@ class Compensation:
     kind: str
     value: Decimal
     description: str = ""
+    approved_by: str | None = None  # the lead or manager who approved going beyond the customer's budget
 
 
 @dataclass(frozen=True, slots=True)

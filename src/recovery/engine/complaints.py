@@ -21,6 +21,7 @@ from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
 from recovery.core.values import moment_problem, number_problem, text_problem
 from recovery.core.workflow import Workflow
+from recovery.engine import prescriptions
 from recovery.engine.context import Context
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, TransitionRefused
 from recovery.store import audit
@@ -52,13 +53,15 @@ def insert_complaint(
     """Insert the complaint, its audit row and its assignment notice inside ``connection``'s transaction."""
     _check_open(workflow, command)  # every way in: the CLI's open and the helpdesk's
     assignee_email = _check_refs(connection, command)
-    timers = deadlines.opened(workflow, command.severity, now, ctx.calendar)
+    # The customer's class may raise the severity: here, so a complaint opened from a helpdesk gets it too.
+    care = prescriptions.opening(connection, ctx.retention, workflow, command.customer_id, command.severity)
+    timers = deadlines.opened(workflow, care.severity, now, ctx.calendar)
     summary = command.summary.strip()
     new = Complaint(
         id=0,
         customer_id=command.customer_id,
         summary=summary,
-        severity=command.severity,
+        severity=care.severity,
         channel=command.channel,
         workflow=workflow.name,
         workflow_version=workflow.version,
@@ -72,7 +75,9 @@ def insert_complaint(
         due_at=deadlines.due_at(workflow, timers, ctx.calendar),
     )
     complaint_id = store.insert(connection, new).id
-    details = {"severity": command.severity, "channel": command.channel}
+    details: dict[str, Any] = {"severity": care.severity, "channel": command.channel}
+    if care.raised:
+        details.update(requested_severity=command.severity, severity_raised=care.raised)
     opened = audit.entry(
         complaint_id, now, "open", workflow.initial, workflow.initial, command.actor, "applied", summary, details
     )
@@ -131,6 +136,9 @@ def check_storable(command: FireTrigger) -> None:
     if command.compensation is not None:
         c = command.compensation
         check_texts(**{"compensation.kind": c.kind, "compensation.description": c.description})
+        if c.approved_by is not None and len(c.approved_by) > ACTOR_MAX:  # compensations.approved_by's length
+            raise InvalidInputError(f"compensation.approved_by: at most {ACTOR_MAX} characters")
+        check_texts(**{"compensation.approved_by": c.approved_by})
         problem = number_problem(c.value)
         if problem is not None:
             raise InvalidInputError(f"compensation.value: {problem}")
@@ -202,6 +210,7 @@ class Steps:
         self._audit: list[audit.AuditRow] = []
         self._compensations: list[dict[str, Any]] = []
         self._follow_ups: list[dict[str, Any]] = []
+        self._reminders: list[dict[str, Any]] = []
         for complaint in complaints:
             self.add(complaint)
 
@@ -228,13 +237,16 @@ class Steps:
         facts = facts_for(command, complaint, workflow)
         outcome = self.ctx.workflows.machine(workflow).fire(complaint.state, command.trigger, facts)
         payload = _payload(command)
+        outcome, budget = self._budget(complaint, command, workflow, outcome)
         if isinstance(outcome, Refused):
             refusal = audit.entry(
                 complaint.id, now, command.trigger, complaint.state, None, command.actor, "refused", outcome.reason
             )
             self._audit.append({**refusal, "payload": payload})
             return outcome
-        recorded = self._record(complaint, command, outcome.role, now)
+        recorded = self._record(complaint, command, outcome.role, now, budget)
+        if outcome.role == Role.RESOLUTION:  # the class may ask for a second follow-up, committed with the resolve
+            self._remind(workflow, complaint, now)
         self.current[complaint.id] = _enter(self.ctx, workflow, recorded, outcome, now)
         note = command.note or command.comment or (command.reason or "")
         self._audit.append(
@@ -247,13 +259,34 @@ class Steps:
                 command.actor,
                 "applied",
                 note,
-                payload,
+                {**(payload or {}), **budget.audit()} if budget else payload,
             )
         )
         return outcome
 
-    def _record(self, complaint: Complaint, command: FireTrigger, role: str | None, now: datetime) -> Complaint:
-        """Keep what the step's role records: a compensation, a follow-up score, a reopening."""
+    def _budget(
+        self, complaint: Complaint, command: FireTrigger, workflow: Workflow, outcome: Outcome
+    ) -> tuple[Outcome, prescriptions.Budgeted | None]:
+        """A compensation is checked against the customer's budget like a guard, after it: above the budget
+        without a lead's approval the step is refused, audited, and nothing else kept (one row per attempt)."""
+        c = command.compensation
+        if not isinstance(outcome, Applied) or outcome.role != Role.COMPENSATION or c is None:
+            return outcome, None
+        rules = self.ctx.retention
+        found = prescriptions.budgeted(self.connection, rules, complaint.customer_id, command.trigger, c)
+        if isinstance(found, str):
+            return Refused(complaint.state, found, workflow.triggers_from(complaint.state)), None
+        return outcome, found
+
+    def _record(
+        self,
+        complaint: Complaint,
+        command: FireTrigger,
+        role: str | None,
+        now: datetime,
+        budget: prescriptions.Budgeted | None = None,
+    ) -> Complaint:
+        """Keep what the step's role records: a compensation with its budget, a follow-up score, a reopening."""
         if role == Role.COMPENSATION and command.compensation is not None:
             c = command.compensation
             self._compensations.append(
@@ -264,6 +297,7 @@ class Steps:
                     "description": c.description,
                     "recorded_by": command.actor,
                     "recorded_at": now,
+                    **(budget.columns() if budget else {}),
                 }
             )
         if role == Role.FOLLOW_UP and command.score is not None:
@@ -281,6 +315,14 @@ class Steps:
             return evolve(complaint, reopen_count=complaint.reopen_count + 1)
         return complaint
 
+    def _remind(self, workflow: Workflow, complaint: Complaint, resolved_at: datetime) -> None:
+        ctx = self.ctx
+        reminder = prescriptions.second_follow_up(
+            self.connection, ctx.retention, workflow, ctx.calendar, complaint, resolved_at
+        )
+        if reminder is not None:
+            self._reminders.append(reminder)
+
     def write(self, *, last: bool = False) -> None:
         """Store every changed complaint and the rows the steps gathered; the steps start afresh.
 
@@ -295,8 +337,9 @@ class Steps:
             self.connection.execute(compensations.insert(), self._compensations)
         if self._follow_ups:
             self.connection.execute(follow_ups.insert(), self._follow_ups)
+        prescriptions.add_reminders(self.connection, self._reminders)
         self.before = dict(self.current)
-        self._audit, self._compensations, self._follow_ups = [], [], []
+        self._audit, self._compensations, self._follow_ups, self._reminders = [], [], [], []
 
 
 def _enter(ctx: Context, workflow: Workflow, complaint: Complaint, outcome: Applied, now: datetime) -> Complaint:

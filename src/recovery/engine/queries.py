@@ -9,6 +9,7 @@ from sqlalchemy import Connection, and_, func, or_, select
 
 from recovery.core.complaint import Complaint
 from recovery.engine.context import Context
+from recovery.engine.prescriptions import prescribed
 from recovery.engine.runtime import LAST_TICK
 from recovery.engine.value import complaint_at_risk, leave_probability, open_at_risk
 from recovery.store import complaints as store
@@ -65,8 +66,14 @@ def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
     with ctx.read() as connection:
         complaint = store.load(connection, complaint_id)
         workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
+        prescription = prescribed(connection, ctx.retention, complaint.customer_id).view()
         at_risk = complaint_at_risk(connection, complaint, ctx)
-    return {**complaint_view(complaint), **at_risk, "next_triggers": list(workflow.triggers_from(complaint.state))}
+    return {
+        **complaint_view(complaint),
+        **at_risk,
+        "prescription": prescription,
+        "next_triggers": list(workflow.triggers_from(complaint.state)),
+    }
 
 
 def overdue_clause(now: datetime) -> Any:

@@ -184,7 +184,9 @@ def _compensation(value: dict[str, Any] | None) -> Compensation | None:
         amount = Decimal(str(value["value"]))
     except InvalidOperation:
         raise InvalidInputError(f"compensation.value: not a number: {value['value']!r}") from None
-    return Compensation(str(value["kind"]), amount, str(value.get("description") or ""))
+    approver = value.get("approved_by")  # the lead who approved going beyond the customer's budget
+    description = str(value.get("description") or "")
+    return Compensation(str(value["kind"]), amount, description, None if approver is None else str(approver))
 
 
 def _flag(batch: Batch, row: dict[str, Any]) -> str | None:
