@@ -20,9 +20,13 @@ from recovery.workflow_files import load_dir
 def build_context(settings: Settings, clock: Clock | None = None, *, check_schema: bool = True) -> Context:
     """Connect, read the workflow files and the calendar; by default insist the schema is current."""
     db = connect(settings.database.url, create=False)  # only `recovery init` makes a database
-    if check_schema:
-        check_current(db)
-    registry = WorkflowRegistry(load_dir(settings.workflows.dir))
+    try:
+        if check_schema:
+            check_current(db)
+        registry = WorkflowRegistry(load_dir(settings.workflows.dir))
+    except BaseException:
+        db.dispose()  # the caller never gets the engine, so its pooled connection is closed here
+        raise
     ctx = Context(
         db=db,
         workflows=registry,
