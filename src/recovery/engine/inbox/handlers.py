@@ -184,7 +184,7 @@ def _compensation(value: dict[str, Any] | None) -> Compensation | None:
         amount = Decimal(str(value["value"]))
     except InvalidOperation:
         raise InvalidInputError(f"compensation.value: not a number: {value['value']!r}") from None
-    approver = value.get("approved_by")  # the lead who approved going beyond the customer's budget
+    approver = value.get("approved_by") or None  # the lead who approved going beyond the customer's budget
     description = str(value.get("description") or "")
     return Compensation(str(value["kind"]), amount, description, None if approver is None else str(approver))
 
