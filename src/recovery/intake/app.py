@@ -23,6 +23,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
 from sqlalchemy.exc import DataError, IntegrityError, SQLAlchemyError, StatementError
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -36,6 +37,7 @@ from recovery.intake.delivery import Adapter, Delivery
 from recovery.intake.errors import ShapeError, SignatureError
 from recovery.intake.events import unstorable
 from recovery.intake.health import Limits, Readiness
+from recovery.intake.metrics import DatabaseCollector, JobMetrics
 from recovery.intake.openapi import document
 from recovery.intake.rules import SourceRules
 from recovery.intake.sources import adapter
@@ -255,16 +257,21 @@ def create_app(
     host: str | None = None,
     environ: Mapping[str, str] | None = None,
     on_stored: Callable[[], None] | None = None,
+    job_metrics: JobMetrics | None = None,
 ) -> Starlette:
     """The webhook app for ``settings.webhook``; ConfigError when a signed source has no secret.
 
     ``jobs`` are the daemon's jobs and their intervals, whose ticks ``/healthz`` checks; ``host`` is
     where it will listen (default ``webhook.host``): off loopback, the admin token is required;
-    ``on_stored`` is called after each newly stored delivery (the daemon wakes its applier).
+    ``on_stored`` is called after each newly stored delivery (the daemon wakes its applier);
+    ``job_metrics`` are the daemon's job durations and failures, shown on ``/metrics``.
     """
     env = os.environ if environ is None else environ
     token = admin_token(settings.webhook, host or settings.webhook.host, env)
     metrics = Metrics()
+    metrics.registry.register(DatabaseCollector(ctx))
+    if job_metrics is not None:
+        metrics.registry.register(job_metrics)
     workflow = ctx.workflows.current(ctx.default_workflow)
     sources = sources_of(settings, env, workflow=workflow)
     intake = Intake(ctx, sources, settings.webhook.max_body_bytes, metrics, on_stored)
@@ -275,7 +282,9 @@ def create_app(
         return JSONResponse(body, status_code=status)
 
     async def metrics_text(request: Request) -> Response:
-        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+        # The scrape reads the database: off the event loop, as /healthz does.
+        body = await run_in_threadpool(generate_latest, metrics.registry)
+        return Response(body, media_type=CONTENT_TYPE_LATEST)
 
     spec = document(sorted(intake.sources), settings.webhook.max_body_bytes)
 
