@@ -3,17 +3,28 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+# Every package's exact version, for every supported Python: installs are the same on every machine and day.
+CONSTRAINTS := requirements/constraints.txt
 export RECOVERY_DATABASE_URL ?= sqlite:///var/recovery.db
 
-.PHONY: install db run test lint typecheck unit bench clean
+.PHONY: install lock db run test lint typecheck unit bench clean
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) pip
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)
+
+# After a change to pyproject's dependencies. Pins already in the file are kept where they still fit;
+# `make lock LOCK_FLAGS=--upgrade` moves every package to its newest allowed version.
+# Not after `install`: a pyproject change the old pins cannot meet must still be lockable.
+lock:  ## rewrite requirements/constraints.txt (uv pip compile, one file for every Python >= 3.11)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) uv
+	$(BIN)/uv pip compile pyproject.toml requirements/tools.in --extra dev --universal --python-version 3.11 \
+		--custom-compile-command "make lock" --quiet $(LOCK_FLAGS) -o $(CONSTRAINTS)
 
 db: install  ## create or upgrade the embedded SQLite database under var/
 	$(BIN)/recovery init
