@@ -103,7 +103,7 @@ CLI_WALK = [
     ["follow_up", "--by", "bob", "--score", "2", "--comment", "still cold"],
     ["reopen", "--by", "bob"],
     ["empathize", "--by", "bob"],
-    ["compensate", "--by", "bob", "--compensation", "refund:4.50"],  # within an unscored customer's budget (5.00)
+    ["compensate", "--by", "bob", "--compensation", "refund:12.50"],
     ["follow_up", "--by", "bob", "--score", "5", "--comment", "lovely"],
     ["resolve", "--by", "bob"],
 ]

@@ -145,9 +145,9 @@ def test_fire_withdraw_with_a_reason(opened: Recovery) -> None:
 def test_fire_compensation_with_a_money_value(opened: Recovery) -> None:
     for trigger in ("apologize", "act", "empathize"):
         fire(opened, trigger)
-    assert fire(opened, "compensate", "--compensation", "refund:4.50").code == 0  # within an unscored customer's budget
+    assert fire(opened, "compensate", "--compensation", "refund:25.50").code == 0
     history = json.loads(opened("complaint", "history", "1", "--json").out)
-    assert history[-1]["payload"]["compensation"]["value"] == "4.50"
+    assert history[-1]["payload"]["compensation"]["value"] == "25.50"
 
 
 def test_a_refused_trigger_lists_the_allowed_ones(opened: Recovery, error_line: ErrorLine) -> None:

@@ -77,7 +77,7 @@ def at(ctx: Context, moment: datetime) -> None:
 
 def walk(ctx: Context, complaint_id: int, *triggers: str) -> None:
     fields: dict[str, dict[str, Any]] = {
-        "compensate": {"compensation": Compensation("gift", Decimal("5"), "flowers")},
+        "compensate": {"compensation": Compensation("gift", Decimal("10"), "flowers")},
         "follow_up": {"score": 2, "comment": "still unhappy"},
     }
     for trigger in triggers:

@@ -75,7 +75,7 @@ def to_compensated(ctx: Context, clock: SettableClock) -> None:
     deliver(ctx, opened(clock))
     for minute, name in enumerate(WALK, start=1):
         deliver(ctx, trigger(clock, minute, name))
-    deliver(ctx, trigger(clock, 4, "compensate", compensation={"kind": "refund", "value": "4.50"}))  # within the budget
+    deliver(ctx, trigger(clock, 4, "compensate", compensation={"kind": "refund", "value": "12.50"}))
     apply_pending(ctx)
 
 

@@ -52,7 +52,7 @@ def walk(ticket: int, clock: SettableClock) -> list[dict[str, Any]]:
             continue
         event = {**base, "type": "complaint.trigger", "trigger": what, "actor": "agent-1"}
         if what == "compensate":
-            event["compensation"] = {"kind": "discount", "value": "5"}  # an unscored customer's budget
+            event["compensation"] = {"kind": "discount", "value": "10"}
         events.append(event)
     return events
 

@@ -81,15 +81,15 @@ def staff(ctx: Context) -> Context:
 
 BUDGETS = [
     pytest.param("dissatisfied", 1000.0, "100.00", id="dissatisfied-share"),
-    pytest.param("dissatisfied", 50.0, "10.00", id="dissatisfied-floor"),
+    pytest.param("dissatisfied", 50.0, "50.00", id="dissatisfied-floor"),
     pytest.param("dissatisfied", 10_000.0, "250.00", id="dissatisfied-cap"),
-    pytest.param("satisfied", 1000.0, "50.00", id="satisfied-share"),
-    pytest.param("satisfied", 40.0, "5.00", id="satisfied-floor"),
+    pytest.param("satisfied", 1800.0, "90.00", id="satisfied-share"),
+    pytest.param("satisfied", 40.0, "50.00", id="satisfied-floor"),
     pytest.param("satisfied", 5000.0, "100.00", id="satisfied-cap"),
-    pytest.param("loyal", 1000.0, "100.00", id="loyal-share-double"),
-    pytest.param("loyal", 40.0, "10.00", id="loyal-floor-double"),
+    pytest.param("loyal", 1500.0, "150.00", id="loyal-share-double"),
+    pytest.param("loyal", 40.0, "100.00", id="loyal-floor-double"),
     pytest.param("loyal", 5000.0, "200.00", id="loyal-cap-double"),
-    pytest.param("loyal", None, "10.00", id="loyal-without-clv-floor"),
+    pytest.param("loyal", None, "100.00", id="loyal-without-clv-floor"),
 ]
 
 
@@ -106,7 +106,7 @@ def test_a_customer_never_scored_is_unknown_with_the_floor(ctx: Context) -> None
     complaint = open_complaint(ctx, OpenComplaint(scored(ctx, None), "late parcel"))
     assert get_complaint(ctx, complaint)["prescription"] == {
         "class": "unknown",
-        "budget": "5.00",
+        "budget": "50.00",
         "advice": "nothing is known of them yet: recover the complaint well and learn who they are",
         "severity": None,
         "second_follow_up": False,
@@ -256,7 +256,7 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_cli_open_prints_the_prescription_after_the_opened_line(recovery: Callable[..., tuple[int, str, str]]) -> None:
     code, out, err = recovery("complaint", "open", "--customer", "ann@example.com", "--summary", "late")
     assert (code, out.splitlines()[0]) == (0, "complaint 1 opened"), err
-    assert out.splitlines()[1].startswith("prescription (unknown customer): budget 5.00; nothing is known"), out
+    assert out.splitlines()[1].startswith("prescription (unknown customer): budget 50.00; nothing is known"), out
 
 
 def test_cli_open_and_show_json_carry_the_prescription(recovery: Callable[..., tuple[int, str, str]]) -> None:
@@ -268,7 +268,7 @@ def test_cli_open_and_show_json_carry_the_prescription(recovery: Callable[..., t
     assert (opened_view["id"], shown["prescription"]["class"], shown["prescription"]["budget"]) == (
         1,
         "unknown",
-        "5.00",
+        "50.00",
     )
 
 
@@ -278,20 +278,20 @@ def test_cli_fire_with_approved_by_keeps_the_approval(recovery: Callable[..., tu
     for trigger in TO_COMPENSATE:
         recovery("complaint", "fire", "1", trigger)
     code, out, err = recovery(
-        "complaint", "fire", "1", "compensate", "--compensation", "refund:30", "--approved-by", "lea"
+        "complaint", "fire", "1", "compensate", "--compensation", "refund:80", "--approved-by", "lea"
     )
     assert (code, out) == (0, "complaint 1: compensate -> compensated\n"), err
     history = json.loads(recovery("complaint", "history", "1", "--json")[1])
-    assert (history[-1]["payload"]["budget"], history[-1]["payload"]["approved_by"]) == ("5.00", "lea")
+    assert (history[-1]["payload"]["budget"], history[-1]["payload"]["approved_by"]) == ("50.00", "lea")
 
 
 def test_cli_fire_above_the_budget_names_it(recovery: Callable[..., tuple[int, str, str]]) -> None:
     recovery("complaint", "open", "--customer", "ann@example.com", "--summary", "late")
     for trigger in TO_COMPENSATE:
         recovery("complaint", "fire", "1", trigger)
-    code, _, err = recovery("complaint", "fire", "1", "compensate", "--compensation", "refund:30")
+    code, _, err = recovery("complaint", "fire", "1", "compensate", "--compensation", "refund:80")
     assert code == 1
     assert err == (
-        "error: complaint 1: 'compensate' refused: compensation 30.00 is above the budget of 5.00 "
+        "error: complaint 1: 'compensate' refused: compensation 80.00 is above the budget of 50.00 "
         "for an unknown customer: a lead must approve it (--approved-by)\n"
     )

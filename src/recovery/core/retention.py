@@ -41,7 +41,9 @@ _SATISFIED = Prescription(
         "win their trust"
     ),
     budget_share=0.05,
-    floor=Decimal("5"),
+    # What a business gives without asking anyone (a voucher, a refund of a dish or an item): the
+    # floor applies to every customer not yet scored, so it must not send each refund to a lead.
+    floor=Decimal("50"),
     cap=Decimal("100"),
 )
 
@@ -52,7 +54,7 @@ DEFAULT_PRESCRIPTIONS: Mapping[str, Prescription] = MappingProxyType(
                 "build the relationship: learn their concerns and address them; the damage may be done, try anyway"
             ),
             budget_share=0.10,
-            floor=Decimal("10"),
+            floor=Decimal("50"),
             cap=Decimal("250"),
             severity="high",
             second_follow_up=True,
