@@ -354,3 +354,29 @@ def test_an_actor_too_long_to_store_fails_that_event_only(inbox_ctx: Context, cl
 
     assert status_of(inbox_ctx, too_long) == ("failed", "actor: at most 64 characters, got 65")
     assert state(inbox_ctx) == "apologized"  # the rest of the batch was written
+
+
+def test_a_helpdesk_compensation_above_the_budget_is_applied_when_a_lead_approved_it(
+    ctx: Context, clock: SettableClock
+) -> None:
+    add_staff(ctx, "lea", "Lea", role="lead")
+    deliver(ctx, opened(clock))
+    for minute, name in enumerate(WALK, start=1):
+        deliver(ctx, trigger(clock, minute, name))
+    above = {"kind": "refund", "value": "80", "approved_by": "lea"}  # an unscored customer's budget is 50
+    deliver(ctx, trigger(clock, 4, "compensate", compensation=above))
+    apply_pending(ctx)
+    assert state(ctx) == "compensated"
+
+
+def test_a_helpdesk_compensation_above_the_budget_without_approval_fails_naming_the_budget(
+    ctx: Context, clock: SettableClock
+) -> None:
+    deliver(ctx, opened(clock))
+    for minute, name in enumerate(WALK, start=1):
+        deliver(ctx, trigger(clock, minute, name))
+    refused = deliver(ctx, trigger(clock, 4, "compensate", compensation={"kind": "refund", "value": "80"}))
+    apply_pending(ctx)
+    status, error = status_of(ctx, refused)
+    assert (state(ctx), status) == ("empathized", "failed")
+    assert "above the budget of 50.00" in str(error)

@@ -134,7 +134,12 @@ _GENERIC_EVENT = {
                 "compensation": {
                     "type": "object",
                     "required": ["kind", "value"],
-                    "properties": {"kind": _TEXT, "value": _AMOUNT, "description": _TEXT},
+                    "properties": {
+                        "kind": _TEXT,
+                        "value": _AMOUNT,
+                        "description": _TEXT,
+                        "approved_by": {**_TEXT, "description": "The lead who approved a value above the budget."},
+                    },
                 },
             },
             anyOf=[{"required": ["trigger"]}, {"required": ["role"]}],

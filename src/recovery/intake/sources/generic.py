@@ -114,6 +114,8 @@ def _trigger(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
             "kind": text(compensation, "kind"),
             "value": _amount(compensation, "value", "compensation.value"),
             "description": text(compensation, "description", required=False),
+            # the lead who approved going beyond the customer's budget (issue 12.5)
+            "approved_by": text(compensation, "approved_by", required=False),
         },
         score=None if score is None else score_1_to_5(score, "score"),
         comment=text(body, "comment", required=False),
