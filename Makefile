@@ -9,10 +9,11 @@ export RECOVERY_DATABASE_URL ?= sqlite:///var/recovery.db
 
 .PHONY: install lock db run test lint typecheck unit bench clean
 
+# pip first, so the second line has the pinned pip's --build-constraint (which pins setuptools too).
 $(STAMP): pyproject.toml $(CONSTRAINTS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) pip
-	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -c $(CONSTRAINTS) --build-constraint $(CONSTRAINTS) -e '.[dev]'
 	touch $(STAMP)
 
 install: $(STAMP)

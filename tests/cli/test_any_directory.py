@@ -12,6 +12,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -193,3 +194,23 @@ def test_the_installed_command_works_from_another_directory(tmp_path: Path) -> N
         done = recovery(*args)
         assert done.returncode == 0, (args, done)
     assert list(cwd.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_the_wheel_carries_the_shipped_workflows_and_the_licence(tmp_path: Path) -> None:
+    source = tmp_path / "source"  # a copy: building in the checkout would leave build/ behind
+    shutil.copytree(ROOT / "src", source / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        shutil.copy(ROOT / name, source / name)
+    constraints = ROOT / "requirements" / "constraints.txt"
+    command = [sys.executable, "-m", "pip", "wheel", str(source), "--no-deps", "--quiet", "-w", str(tmp_path)]
+    built = subprocess.run(
+        [*command, "--build-constraint", str(constraints)], capture_output=True, text=True, timeout=600, check=False
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = tmp_path.glob("recovery-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    shipped = {f"recovery/workflows/{path.name}" for path in shipped_workflows().glob("*.yaml")}
+    assert shipped == {"recovery/workflows/minor.yaml", "recovery/workflows/standard.yaml"}
+    assert shipped <= names, sorted(names)
+    assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), sorted(names)
