@@ -23,7 +23,7 @@ from recovery.engine.context import Context
 from recovery.engine.people import add_customer
 from recovery.errors import TransitionRefused
 from recovery.intake.app import create_app
-from recovery.intake.metrics import JobMetrics
+from recovery.intake.metrics import JobMetrics, TransitionCounts
 from recovery.notify.dispatcher import dispatch
 from recovery.notify.sinks import LogSink, Message, PermanentDeliveryError
 from recovery.store.outbox import enqueue
@@ -203,3 +203,40 @@ def test_the_daemon_records_each_job_tick_and_each_failure(app_ctx: Context) -> 
 
 def test_without_job_metrics_the_app_shows_no_job_series(scrape: Scrape) -> None:
     assert not [name for name, _ in scrape() if name.startswith("recovery_job_")]
+
+
+class Ticking:
+    """A monotonic clock a test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_settled_audit_rows_are_counted_once_and_the_total_stays_exact(app_ctx: Context, opener: Opener) -> None:
+    clock = Ticking()
+    counts = TransitionCounts(settle=10, clock=clock)
+    opener()
+    opener()
+    with app_ctx.read() as connection:
+        first = counts.read(connection)
+    clock.now = 11  # the rows seen by the first read are settled now
+    third = opener()
+    fire(app_ctx, FireTrigger(third, "apologize"))
+
+    with app_ctx.read() as connection:
+        second = counts.read(connection)
+
+    assert (first, second) == ({"open": 2}, {"open": 3, "apologize": 1})
+    assert (counts.settled_id, dict(counts.settled)) == (2, {"open": 2})
+
+
+def test_a_database_with_fewer_audit_rows_than_settled_is_counted_afresh(app_ctx: Context, opener: Opener) -> None:
+    counts = TransitionCounts(settle=0)
+    counts.settled_id, counts.settled["open"] = 1000, 1000  # as if read from a database since replaced
+    opener()
+
+    with app_ctx.read() as connection:
+        assert counts.read(connection) == {"open": 1}

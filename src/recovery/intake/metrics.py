@@ -1,17 +1,22 @@
 """What ``/metrics`` shows beyond the webhook deliveries: the database counted at scrape time, the daemon's jobs.
 
-The complaint, inbox, outbox and transition figures are a handful of GROUP BY queries run when
-Prometheus scrapes, so they are right after a restart and agree across several daemons on one
-database. The jobs' durations and failures live in the daemon's process, which also serves the
-webhook app: they start from zero at each start, as Prometheus counters may.
+The complaint, inbox and outbox figures are a handful of GROUP BY queries run when Prometheus
+scrapes, so they are right after a restart and agree across several daemons on one database. The
+audit log only grows, so its rows are counted once: a scrape adds up only the rows written since
+the last settled id (``TransitionCounts``). The jobs' durations and failures live in the daemon's
+process, which also serves the webhook app: they start from zero at each start, as counters may.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import threading
+from collections import Counter as Tally
+from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from time import monotonic
 from typing import Any
 
 from prometheus_client import Counter, Histogram
@@ -73,7 +78,7 @@ class Counts:
     transitions: dict[str, int] = field(default_factory=dict)
 
 
-def read_counts(connection: Connection, now: datetime) -> Counts:
+def read_counts(connection: Connection, now: datetime, transitions: TransitionCounts) -> Counts:
     """Every figure of a scrape: one GROUP BY or count per metric, no row reaches Python."""
     by_state = select(complaints.c.state, complaints.c.workflow, func.count()).group_by(
         complaints.c.state, complaints.c.workflow
@@ -83,14 +88,13 @@ def read_counts(connection: Connection, now: datetime) -> Counts:
         .where(complaints.c.closed_at.is_(None))
         .group_by(complaints.c.escalation_level)
     )
-    applied = select(audit_log.c.trigger, func.count()).where(audit_log.c.outcome == "applied")
     return Counts(
         complaints=[(str(s), str(w), int(n)) for s, w, n in connection.execute(by_state)],
         overdue=int(connection.execute(select(func.count()).where(overdue_clause(now))).scalar_one()),
         escalation={int(level): int(n) for level, n in connection.execute(levels)},
         inbox=_by(connection, select(inbox.c.status, func.count()).group_by(inbox.c.status)),
         outbox=_by(connection, select(outbox.c.status, func.count()).group_by(outbox.c.status)),
-        transitions=_by(connection, applied.group_by(audit_log.c.trigger)),
+        transitions=transitions.read(connection),
     )
 
 
@@ -98,17 +102,61 @@ def _by(connection: Connection, query: Select[Any]) -> dict[str, int]:
     return {str(key): int(n) for key, n in connection.execute(query)}
 
 
+class TransitionCounts:
+    """Applied audit entries by trigger, each row counted once by this process.
+
+    Ids below the highest id seen ``settle`` seconds ago are settled: their counts are kept, and a
+    scrape counts only the rows above them (a primary-key range). The wait is for PostgreSQL, where
+    a transaction that drew a lower id may commit after a higher one was seen; ours last seconds.
+    """
+
+    def __init__(self, settle: float = 300.0, clock: Callable[[], float] = monotonic) -> None:
+        self.settle, self.clock = settle, clock
+        self.lock = threading.Lock()  # scrapes run in a thread pool
+        self._reset()
+
+    def _reset(self) -> None:
+        self.settled_id = 0
+        self.settled: Tally[str] = Tally()
+        self.seen: deque[tuple[float, int]] = deque()  # (when, the highest id then), oldest first
+
+    def read(self, connection: Connection) -> dict[str, int]:
+        """The counts by trigger: the settled ones plus those of the rows written since."""
+        with self.lock:
+            top = int(connection.execute(select(func.max(audit_log.c.id))).scalar() or 0)
+            if top < self.settled_id:  # another database (restored, recreated): start again
+                self._reset()
+            now = self.clock()
+            self.seen.append((now, top))
+            boundary = self.settled_id
+            while self.seen and self.seen[0][0] <= now - self.settle:
+                boundary = max(boundary, self.seen.popleft()[1])
+            if boundary > self.settled_id:
+                self.settled.update(_applied(connection, self.settled_id, boundary))
+                self.settled_id = boundary
+            tail = _applied(connection, self.settled_id, None)
+            return {trigger: self.settled[trigger] + tail.get(trigger, 0) for trigger in {*self.settled, *tail}}
+
+
+def _applied(connection: Connection, above: int, upto: int | None) -> dict[str, int]:
+    query = select(audit_log.c.trigger, func.count()).where(audit_log.c.outcome == "applied", audit_log.c.id > above)
+    if upto is not None:
+        query = query.where(audit_log.c.id <= upto)
+    return _by(connection, query.group_by(audit_log.c.trigger))
+
+
 class DatabaseCollector:
     """The gauges read from the database at each scrape; ``recovery_database_up`` 0 when it cannot be read."""
 
     def __init__(self, ctx: Context) -> None:
         self.ctx = ctx
+        self.transitions = TransitionCounts()
 
     def collect(self) -> Iterator[Metric]:
         """Read the counts and yield them; a database error is logged and shown as the up gauge at 0."""
         try:
             with self.ctx.read() as connection:
-                counts = read_counts(connection, self.ctx.clock.now())
+                counts = read_counts(connection, self.ctx.clock.now(), self.transitions)
         except SQLAlchemyError as exc:
             log.warning("event=metrics_database_failed error=%s", str(exc).splitlines()[0] if str(exc) else exc)
             yield GaugeMetricFamily("recovery_database_up", "1 when /metrics could read the database.", value=0)
