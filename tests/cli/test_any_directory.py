@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from recovery.cli.main import main
-from recovery.config import shipped_workflows
+from recovery.config import load_settings, shipped_workflows
 from recovery.store.database import HEAD
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -147,6 +147,7 @@ def test_a_relative_workflows_dir_resolves_next_to_the_config_file(
         result = run(capsys, *how, "workflow", "list", "--json")
         assert result.code == 0, result
         assert [w["name"] for w in json.loads(result.out)] == ["minor"], result
+    assert load_settings(Path(os.path.relpath(config))).daemon.lock_file == settings / "run" / "daemon.lock"
 
 
 def test_a_config_dir_in_the_working_directory_comes_before_the_users(
