@@ -58,8 +58,8 @@ def test_an_empty_table_prints_the_empty_text(capsys: pytest.CaptureFixture[str]
 
 
 def test_a_table_shows_times_to_the_minute_and_none_as_a_dash(capsys: pytest.CaptureFixture[str]) -> None:
-    print_table([{"at": "2026-11-25T09:00:00Z", "who": None}], ["at", "who"])
-    assert capsys.readouterr().out.splitlines()[-1].split() == ["2026-11-25", "09:00", "-"]
+    print_table([{"at": "2026-11-25T09:00:00Z", "who": None}], ["at", "who"])  # outside a command: UTC
+    assert capsys.readouterr().out.splitlines()[-1].split() == ["2026-11-25", "09:00", "+00:00", "-"]
 
 
 def test_the_console_script_refuses_in_one_line_without_a_traceback(tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ import click
 from recovery.errors import ConflictError, NotFoundError, RecoveryError, StorageError, TransitionRefused
 
 if TYPE_CHECKING:
+    from zoneinfo import ZoneInfo
+
     from recovery.config import Settings
     from recovery.engine.context import Context
 
@@ -38,6 +40,13 @@ class Runtime:
             overrides = {"database": {"url": self.database_url}} if self.database_url else None
             self._settings = load_settings(self.config_path, overrides)
         return self._settings
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The calendar's time zone: every time a person reads is shown in it (see cli/times.py)."""
+        from zoneinfo import ZoneInfo
+
+        return ZoneInfo(self.settings.calendar.timezone)
 
     def context(self, *, check_schema: bool = True, clock_start: datetime | None = None) -> Context:
         """The engine context (connects and reads the workflow files once); ``clock_start``: see clock_start_option."""
@@ -111,13 +120,14 @@ def print_json(data: Any) -> None:
 
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: str = "nothing to show") -> None:
-    """A plain text table of ``columns`` from ``rows``."""
+    """A plain text table of ``columns`` from ``rows``; times in the calendar's zone (cli/times.py)."""
     from tabulate import tabulate
 
     if not rows:
         click.echo(empty)
         return
-    click.echo(tabulate([[_cell(r.get(c)) for c in columns] for r in rows], headers=list(columns)))
+    tz = current_tz()
+    click.echo(tabulate([[_cell(r.get(c), tz) for c in columns] for r in rows], headers=list(columns)))
 
 
 def print_rows(
@@ -130,11 +140,24 @@ def print_rows(
         print_table(rows, columns, empty=empty)
 
 
-def _cell(value: Any) -> str:
+def current_tz() -> ZoneInfo:
+    """The running command's calendar time zone; UTC outside a command (nothing configured to say otherwise)."""
+    from zoneinfo import ZoneInfo
+
+    current = click.get_current_context(silent=True)
+    runtime = current.find_object(Runtime) if current is not None else None
+    return runtime.tz if runtime is not None else ZoneInfo("UTC")
+
+
+def _cell(value: Any, tz: ZoneInfo) -> str:
+    from recovery.cli.times import shown, shown_text
+
     if value is None:
         return "-"
-    if isinstance(value, str) and value.endswith("Z") and "T" in value:
-        return value[:16].replace("T", " ")
+    if isinstance(value, datetime):
+        return shown(value, tz)
+    if isinstance(value, str):
+        return shown_text(value, tz)
     return str(value)
 
 
