@@ -129,6 +129,8 @@ def test_show_prints_the_notice_attempts_last_error_and_payload(run: Run, ctx: C
     assert result.code == 0, result
     for line in (
         "status           dead",
+        "created_at       2026-11-25 10:00 +01:00",
+        "sent_at          -",
         "attempts         1",
         "last_error       550 mailbox unavailable",
         "to               bob@example.com",
@@ -171,7 +173,8 @@ def test_retry_queues_a_dead_message_again_now_with_no_attempts(run: Run, ctx: C
     result = run("outbox", "retry", "1", "--by", "lead", "--clock-start", LATER)
 
     assert result.code == 0, result
-    assert result.out.startswith("outbox message 1 queued again: next attempt at 2026-11-25T10:00:0"), result
+    # In the calendar's zone (Amsterdam, UTC+1 in November), to the minute.
+    assert result.out == "outbox message 1 queued again: next attempt at 2026-11-25 11:00 +01:00\n", result
     after = row(ctx, 1)
     assert (after["status"], after["attempts"]) == ("pending", 0)
     assert soon_after(LATER, after["next_attempt_at"])

@@ -45,7 +45,7 @@ def show(runtime: Runtime, message_id: int, as_json: bool) -> None:
     """Show one message: the notice as it would be written, its payload, attempts, last error and times."""
     from recovery.engine.outbox_admin import message_detail
 
-    _print(message_detail(runtime.context(), message_id), as_json)
+    _print(message_detail(runtime.context(), message_id), as_json, runtime)
 
 
 @outbox.command("retry")
@@ -60,20 +60,27 @@ def retry(runtime: Runtime, message_id: int, actor: str | None, as_json: bool, c
 
     data = retry_message(runtime.context(clock_start=clock_start), message_id, actor=actor)
     if as_json:
-        _print(data, as_json=True)
+        _print(data, True, runtime)
         return
-    click.echo(f"outbox message {message_id} queued again: next attempt at {data['next_attempt_at']}")
+    from recovery.cli.times import shown_text
+
+    click.echo(
+        f"outbox message {message_id} queued again: next attempt at {shown_text(data['next_attempt_at'], runtime.tz)}"
+    )
 
 
-def _print(data: dict[str, Any], as_json: bool) -> None:
-    """A message as ``show`` prints it; ``--json`` adds the notice (to, subject, body) beside the stored row."""
+def _print(data: dict[str, Any], as_json: bool, runtime: Runtime) -> None:
+    """A message as ``show`` prints it (times in the calendar's zone); ``--json`` adds the notice beside the row."""
+    from recovery.cli.times import shown_text
+
     data = {**data, "notice": _notice(data)}
     if as_json:
         print_json(data)
         return
-    for key in ("id", "dedupe_key", "topic", "recipient", "status", "attempts", "next_attempt_at", "created_at"):
+    for key in ("id", "dedupe_key", "topic", "recipient", "status", "attempts"):
         click.echo(f"{key:16} {data[key] if data[key] is not None else '-'}")
-    click.echo(f"{'sent_at':16} {data['sent_at'] or '-'}")
+    for key in ("next_attempt_at", "created_at", "sent_at"):
+        click.echo(f"{key:16} {shown_text(data[key], runtime.tz)}")
     click.echo(f"{'last_error':16} {data['last_error'] or '-'}")
     notice = data["notice"]
     click.echo(f"{'to':16} {notice['to'] or '- (no email address)'}")
