@@ -70,13 +70,17 @@ class LazyGroup(click.Group):
             formatter.write_dl([(name, HELP[name]) for name in COMMANDS])
 
 
-@click.group(cls=LazyGroup)
+# Every subcommand's context inherits the help option names from the root's.
+@click.group(cls=LazyGroup, invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--database-url", envvar="RECOVERY_DATABASE_URL", help="Database URL (overrides the config).")
 @click.option("--config", "config_path", type=click.Path(path_type=Path), help="Path of recovery.toml.")
 @click.version_option(package_name="recovery")
 @click.pass_context
 def cli(ctx: click.Context, database_url: str | None, config_path: Path | None) -> None:
     """recovery: every complaint walked through the five recovery steps, on time."""
+    if ctx.invoked_subcommand is None:  # `recovery` alone (or with global options only) asks what it can do
+        click.echo(ctx.get_help())
+        ctx.exit(0)
     from recovery.cli.runtime import Runtime
 
     ctx.obj = Runtime(config_path=config_path, database_url=database_url)

@@ -162,13 +162,21 @@ def _cell(value: Any, tz: ZoneInfo) -> str:
 
 
 def run(group: click.Group, argv: list[str]) -> int:
-    """Run the CLI: expected failures become one line on stderr and exit 1; usage errors exit 2."""
+    """Run the CLI: bad command-line input exits 2, a refused or failed operation 1, each as one line on stderr.
+
+    The rule: what the command line alone shows to be wrong (an unknown option, a value of the wrong shape or
+    out of range, a missing argument) is a click usage error, raised before anything is read or written;
+    a well-formed request the data refuses (not found, not allowed now, a conflict) is a RecoveryError.
+    """
     try:
         # Without standalone mode click catches ``ctx.exit(code)`` itself and returns the code.
         code = group.main(args=argv, prog_name="recovery", standalone_mode=False)
     except click.Abort:
         click.echo("aborted", err=True)
         return 1
+    except click.exceptions.NoArgsIsHelpError as exc:  # a group alone asks what it can do: not an error
+        click.echo(exc.ctx.get_help())
+        return 0
     except click.UsageError as exc:  # one line, like every other error, instead of click's usage block
         hint = f" (see `{exc.ctx.command_path} --help`)" if exc.ctx is not None else ""
         click.echo(f"error: {exc.format_message()}{hint}", err=True)
