@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -12,6 +13,7 @@ from recovery.engine.context import Context
 from recovery.engine.prescriptions import prescribed
 from recovery.engine.runtime import LAST_TICK
 from recovery.engine.value import complaint_at_risk, leave_probability, open_at_risk
+from recovery.errors import NotFoundError
 from recovery.store import complaints as store
 from recovery.store import runtime
 from recovery.store.schema import (
@@ -85,16 +87,76 @@ def overdue_clause(now: datetime) -> Any:
 def list_complaints(
     ctx: Context, state: str | None = None, overdue: bool = False, customer_id: int | None = None, limit: int = 100
 ) -> list[dict[str, Any]]:
-    """Complaints, newest first, filtered."""
-    query = select(complaints).order_by(complaints.c.id.desc()).limit(limit)
-    if state:
-        query = query.where(complaints.c.state == state)
-    if overdue:
-        query = query.where(overdue_clause(ctx.clock.now()))
-    if customer_id is not None:
-        query = query.where(complaints.c.customer_id == customer_id)
+    """Complaints, newest first, filtered (``find_complaints`` takes every filter)."""
+    return find_complaints(
+        ctx, ComplaintFilter(states=(state,) if state else (), overdue=overdue, customer_id=customer_id), limit
+    )
+
+
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """What a listing keeps; every field left empty keeps all. ``since`` is a day in the calendar's zone."""
+
+    states: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    overdue: bool = False
+    customer_id: int | None = None
+    assignee: str | None = None
+    source: str | None = None
+    since: date | None = None
+    search: str | None = None
+
+    def clauses(self, ctx: Context) -> list[Any]:
+        """The WHERE clauses of this filter."""
+        c = complaints.c
+        found: list[Any] = [c.state.in_(self.states)] if self.states else []
+        if self.severities:
+            found.append(c.severity.in_(self.severities))
+        if self.overdue:
+            found.append(overdue_clause(ctx.clock.now()))
+        for column, value in (
+            (c.customer_id, self.customer_id),
+            (c.assignee, self.assignee),
+            (c.ticket_source, self.source),
+        ):
+            if value is not None:
+                found.append(column == value)
+        if self.since is not None:  # the day starts where the team works, not in UTC
+            found.append(c.opened_at >= datetime.combine(self.since, time(), ctx.calendar.tz).astimezone(UTC))
+        if self.search:
+            pattern = f"%{like_escaped(self.search)}%"
+            found.append(or_(c.summary.ilike(pattern, escape="\\"), c.ticket_id.ilike(pattern, escape="\\")))
+        return found
+
+
+def like_escaped(text: str) -> str:
+    """``text`` with LIKE's wildcards escaped by a backslash, so it matches only itself."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def find_complaints(ctx: Context, where: ComplaintFilter, limit: int = 100) -> list[dict[str, Any]]:
+    """Complaints, newest first, with their customer's name and email: one query, however many rows."""
+    query = (
+        select(complaints, customers.c.name.label("customer_name"), customers.c.email.label("customer_email"))
+        .join(customers, customers.c.id == complaints.c.customer_id)
+        .where(*where.clauses(ctx))
+        .order_by(complaints.c.id.desc())
+        .limit(limit)
+    )
     with ctx.read() as connection:
-        return [complaint_view(store.from_row(r)) for r in connection.execute(query)]
+        return [
+            {**complaint_view(store.from_row(r)), "customer_name": r.customer_name, "customer_email": r.customer_email}
+            for r in connection.execute(query)
+        ]
+
+
+def complaint_id_for(ctx: Context, source: str, ticket: str) -> int:
+    """The id of the complaint opened for helpdesk ``ticket`` of ``source``; NotFoundError names the ticket."""
+    with ctx.read() as connection:
+        found = store.load_by_tickets(connection, source, [ticket]).get(ticket)
+    if found is None:
+        raise NotFoundError(f"no complaint for {source}:{ticket}")
+    return found.id
 
 
 def history(ctx: Context, complaint_id: int) -> list[dict[str, Any]]:
