@@ -35,7 +35,9 @@ def opened(shop: Recovery) -> Recovery:
 
 
 def fire(recovery: Recovery, *args: str) -> Any:
-    return recovery("complaint", "fire", "1", *args)
+    """``complaint fire 1 …`` by bob unless the test names someone (--by is required)."""
+    by = () if "--by" in args else ("--by", "bob")
+    return recovery("complaint", "fire", "1", *args, *by)
 
 
 def to_compensated(recovery: Recovery) -> None:
@@ -184,7 +186,7 @@ def test_a_score_out_of_range_is_bad_usage(opened: Recovery) -> None:
 
 
 def test_fire_on_an_unknown_complaint(opened: Recovery, error_line: ErrorLine) -> None:
-    result = opened("complaint", "fire", "7", "apologize")
+    result = opened("complaint", "fire", "7", "apologize", "--by", "bob")
     assert result.code == 1, result
     assert error_line(result) == "error: no complaint 7"
 
@@ -193,13 +195,13 @@ def test_pause_and_resume(opened: Recovery) -> None:
     paused = opened("complaint", "pause", "1", "--reason", "waiting_on_customer", "--by", "bob")
     assert (paused.code, paused.out) == (0, "complaint 1 paused (waiting_on_customer)\n"), paused
     assert json.loads(opened("complaint", "show", "1", "--json").out)["paused"] is True
-    resumed = opened("complaint", "resume", "1", "--note", "photos arrived")
+    resumed = opened("complaint", "resume", "1", "--note", "photos arrived", "--by", "bob")
     assert resumed.code == 0, resumed
     assert resumed.out.startswith("complaint 1 resumed; deadline 20"), resumed
 
 
 def test_pause_without_a_reason_is_refused(opened: Recovery, error_line: ErrorLine) -> None:
-    result = opened("complaint", "pause", "1")
+    result = opened("complaint", "pause", "1", "--by", "bob")
     assert result.code == 1, result
     assert error_line(result) == (
         "error: complaint 1: pause refused: a pause needs a reason: one of waiting_on_customer, third_party, other"
@@ -207,7 +209,7 @@ def test_pause_without_a_reason_is_refused(opened: Recovery, error_line: ErrorLi
 
 
 def test_resume_when_not_paused_is_refused(opened: Recovery, error_line: ErrorLine) -> None:
-    result = opened("complaint", "resume", "1")
+    result = opened("complaint", "resume", "1", "--by", "bob")
     assert result.code == 1, result
     assert error_line(result) == "error: complaint 1: resume refused: it is not paused"
 

@@ -1,24 +1,60 @@
-"""``recovery complaint open | list | show | fire | pause | resume | history``."""
+"""``recovery complaint open | list | show | history``; the steps a person takes are in complaint_steps.py."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import json
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
 
 import click
 
-from recovery.cli.params import COMPLAINT_ID, CUSTOMER, LIMIT
+from recovery.cli.complaint_params import COMPLAINT, SEVERITY, STATE
+from recovery.cli.complaint_steps import COMMANDS, print_complaint
+from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 from recovery.core.commands import CHANNELS
 
-if TYPE_CHECKING:
-    from recovery.core.guards import Compensation
-
-LIST_COLUMNS = ["id", "state", "severity", "customer_id", "assignee", "deadline", "escalation_level", "summary"]
+LIST_COLUMNS = ["id", "state", "severity", "customer", "assignee", "deadline", "escalation_level", "summary"]
+# An export keeps every field a script may want, the customer's name and email beside their id.
+LIST_CSV_COLUMNS = [
+    "id",
+    "state",
+    "workflow",
+    "workflow_version",
+    "severity",
+    "channel",
+    "customer_id",
+    "customer_name",
+    "customer_email",
+    "assignee",
+    "summary",
+    "ticket",
+    "deadline",
+    "final_deadline",
+    "paused",
+    "escalation_level",
+    "version",
+    "opened_at",
+    "closed_at",
+    "closed_as",
+]
+HISTORY_COLUMNS = ["at", "trigger", "source", "dest", "actor", "outcome", "note"]
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 @click.group()
 def complaint() -> None:
     """Complaints: open them and walk them through the five steps."""
+
+
+for _command in COMMANDS:
+    complaint.add_command(_command)
+
+
+def csv_option(function: F) -> F:
+    """``--csv``: the rows as RFC 4180 CSV with a header, for a spreadsheet or a script."""
+    return click.option("--csv", "as_csv", is_flag=True, help="Print CSV (RFC 4180, with a header).")(function)
 
 
 @complaint.command("open")
@@ -28,8 +64,13 @@ def complaint() -> None:
 @click.option("--channel", type=click.Choice(CHANNELS), default="email")
 @click.option("--workflow", help="Workflow name (default from the config).")
 @click.option("--assignee", help="Staff id of the person who owns it.")
-@click.option("--by", "actor", help="Staff id of who opened it.")
-@json_option
+@click.option(
+    "--by", "actor", default="customer", show_default=True, help="Who opened it: a staff id (or a reserved actor)."
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the complaint as `show --json` does, with severity_raised."
+)
+@click.option("--quiet", "-q", is_flag=True, help="Print only the new complaint's id.")
 @pass_runtime
 def open_(
     runtime: Runtime,
@@ -39,16 +80,20 @@ def open_(
     channel: str,
     workflow: str | None,
     assignee: str | None,
-    actor: str | None,
+    actor: str,
     as_json: bool,
+    quiet: bool,
 ) -> None:
     """Open a complaint for a customer; print its class's prescription (and a severity the class raised)."""
     from recovery.core.commands import OpenComplaint
     from recovery.engine import open_complaint
+    from recovery.engine.actors import check_known
     from recovery.engine.people import find_customer
     from recovery.engine.prescriptions import raised_note
     from recovery.engine.queries import get_complaint
 
+    if as_json and quiet:
+        raise click.UsageError("--json and --quiet: give one")
     ctx = runtime.context()
     known = ctx.workflows.current(workflow or ctx.default_workflow).severity
     if severity not in known:  # the workflow file says which severities there are, not this command
@@ -56,15 +101,19 @@ def open_(
         raise click.BadParameter(f"{severity!r} is not one of {choices}.", param_hint="'--severity'")
     with ctx.read() as connection:
         customer_id = find_customer(connection, customer_ref)["id"]
-    command = OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)
-    complaint_id = open_complaint(ctx, command)
+        check_known(connection, actor)
+    complaint_id = open_complaint(
+        ctx, OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)
+    )
+    if quiet:
+        click.echo(complaint_id)
+        return
     opened = get_complaint(ctx, complaint_id)
     prescription = opened["prescription"]
     # Only the customer's class changes the severity at open (engine/prescriptions.opening).
     raised = raised_note(opened["severity"], prescription["class"]) if opened["severity"] != severity else None
     if as_json:
-        view = {"id": complaint_id, "severity": opened["severity"], "severity_raised": raised}
-        print_json({**view, "prescription": prescription})
+        print_json({**opened, "severity_raised": raised})
         return
     click.echo(f"complaint {complaint_id} opened")
     if raised:
@@ -75,40 +124,73 @@ def open_(
 
 
 @complaint.command("list")
-@click.option("--state", help="Only complaints in this state.")
-@click.option("--overdue", is_flag=True, help="Only complaints past a deadline.")
+@click.option("--state", "states", type=STATE, multiple=True, help="Only complaints in this state (repeatable).")
+@click.option("--severity", "severities", type=SEVERITY, multiple=True, help="Only of this severity (repeatable).")
+@click.option("--overdue", is_flag=True, help="Only complaints past a deadline now (a paused step is not).")
 @click.option("--customer", "customer_ref", type=CUSTOMER, help="Only this customer's (id or email).")
+@click.option("--assignee", help="Only those assigned to this staff member.")
+@click.option("--source", help="Only those opened from this helpdesk source (its name in the config).")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only those opened on or after DATE.")
+@click.option("--search", help="Only those whose summary or ticket contains TEXT (any case).")
 @click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
+@csv_option
 @pass_runtime
 def list_(
-    runtime: Runtime, state: str | None, overdue: bool, customer_ref: str | None, limit: int, as_json: bool
+    runtime: Runtime,
+    states: tuple[str, ...],
+    severities: tuple[str, ...],
+    overdue: bool,
+    customer_ref: str | None,
+    assignee: str | None,
+    source: str | None,
+    since: datetime | None,
+    search: str | None,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
 ) -> None:
     """List complaints, newest first."""
+    from recovery.engine.assignment import staff_email
     from recovery.engine.people import find_customer
-    from recovery.engine.queries import list_complaints
+    from recovery.engine.queries import ComplaintFilter, find_complaints
 
+    one_format(as_json, as_csv)
     ctx = runtime.context()
     customer_id = None
-    if customer_ref:
-        with ctx.read() as connection:
+    with ctx.read() as connection:
+        if customer_ref:
             customer_id = find_customer(connection, customer_ref)["id"]
-    rows = list_complaints(ctx, state, overdue, customer_id, limit)
+        if assignee is not None:
+            staff_email(connection, assignee)  # a mistyped staff id is named, not answered "no complaints match"
+    where = ComplaintFilter(
+        states, severities, overdue, customer_id, assignee, source, since.date() if since else None, search
+    )
+    rows = [{**row, "customer": customer_label(row)} for row in find_complaints(ctx, where, limit)]
+    if as_csv:
+        print_csv(rows, LIST_CSV_COLUMNS)
+        return
     print_rows(rows, LIST_COLUMNS, empty="no complaints match", as_json=as_json)
 
 
+def customer_label(row: dict[str, Any]) -> str:
+    """``Ann <ann@example.com>``, or the email alone for a customer without a name."""
+    name, email = row["customer_name"], row["customer_email"]
+    return f"{name} <{email}>" if name else str(email)
+
+
 @complaint.command("show")
-@click.argument("complaint_id", type=COMPLAINT_ID)
+@click.argument("complaint_id", type=COMPLAINT)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
-    """Show one complaint."""
+    """Show one complaint (by id or SOURCE:TICKET)."""
     from recovery.engine.queries import get_complaint
 
-    data = get_complaint(runtime.context(), complaint_id)
     if as_json:
-        print_json(data)
+        print_complaint(runtime.context(), complaint_id)
         return
+    data = get_complaint(runtime.context(), complaint_id)
     allowed = data.pop("next_triggers")
     prescription = data.pop("prescription")
     for key, value in data.items():
@@ -118,99 +200,48 @@ def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
     click.echo(f"{'next triggers':>18}: {', '.join(allowed) or 'none (closed)'}")
 
 
-@complaint.command("fire")
-@click.argument("complaint_id", type=COMPLAINT_ID)
-@click.argument("trigger")
-@click.option("--by", "actor", help="Staff id of who did it.")
-@click.option("--note", default="", help="A note for the history.")
-@click.option("--compensation", help="What was given, as KIND:VALUE (gift, discount, refund, service, gesture).")
-@click.option("--score", type=click.IntRange(1, 5), help="The customer's satisfaction, 1-5 (follow_up).")
-@click.option("--comment", default="", help="The customer's own words at follow-up.")
-@click.option("--reason", help="Why (withdraw, defect).")
-@click.option("--approved-by", help="Staff id of the lead or manager who approves a compensation above the budget.")
-@pass_runtime
-def fire(
-    runtime: Runtime,
-    complaint_id: int,
-    trigger: str,
-    actor: str | None,
-    note: str,
-    compensation: str | None,
-    score: int | None,
-    comment: str,
-    reason: str | None,
-    approved_by: str | None,
-) -> None:
-    """Fire a trigger of the complaint's workflow (`complaint show` lists the ones allowed next)."""
-    from recovery.core.commands import FireTrigger
-    from recovery.engine import fire as fire_trigger
-
-    if approved_by is not None and not compensation:
-        raise click.BadParameter("approves a compensation: give --compensation too", param_hint="--approved-by")
-    given = parse_compensation(compensation, note, approved_by) if compensation else None
-    fired = fire_trigger(
-        runtime.context(), FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
-    )
-    click.echo(f"complaint {complaint_id}: {trigger} -> {fired.state}")
-
-
-def parse_compensation(text: str, note: str = "", approved_by: str | None = None) -> Compensation:
-    """``gift:0`` or ``refund:25.50`` as a Compensation (approved by a lead when given); BadParameter when malformed."""
-    from decimal import Decimal, InvalidOperation
-
-    from recovery.core.guards import Compensation
-
-    kind, sep, value = text.partition(":")
-    try:
-        amount = Decimal(value or "0")
-    except InvalidOperation:
-        raise click.BadParameter(
-            f"expected KIND:VALUE such as gift:0 or refund:25, got {text!r}", param_hint="--compensation"
-        ) from None
-    if not kind or (sep and not value) or not amount.is_finite():
-        raise click.BadParameter(
-            f"expected KIND:VALUE such as gift:0 or refund:25, got {text!r}", param_hint="--compensation"
-        )
-    return Compensation(kind.strip().lower(), amount, note, approved_by)
-
-
-@complaint.command("pause")
-@click.argument("complaint_id", type=COMPLAINT_ID)
-@click.option("--reason", help="waiting_on_customer, third_party or other (the workflow may name others).")
-@click.option("--by", "actor", help="Staff id.")
-@click.option("--note", default="", help="A note for the history.")
-@pass_runtime
-def pause(runtime: Runtime, complaint_id: int, reason: str | None, actor: str | None, note: str) -> None:
-    """Stop the step clock; paused time does not count against the deadline."""
-    from recovery.core.commands import PauseComplaint
-    from recovery.engine import pause as pause_complaint
-
-    pause_complaint(runtime.context(), PauseComplaint(complaint_id, reason, actor, note))
-    click.echo(f"complaint {complaint_id} paused ({reason})")
-
-
-@complaint.command("resume")
-@click.argument("complaint_id", type=COMPLAINT_ID)
-@click.option("--by", "actor", help="Staff id.")
-@click.option("--note", default="", help="A note for the history.")
-@pass_runtime
-def resume(runtime: Runtime, complaint_id: int, actor: str | None, note: str) -> None:
-    """Restart the step clock; deadlines move later by the paused time."""
-    from recovery.core.commands import ResumeComplaint
-    from recovery.engine import resume as resume_complaint
-
-    resumed = resume_complaint(runtime.context(), ResumeComplaint(complaint_id, actor, note))
-    deadline = resumed.timers.deadline.isoformat() if resumed.timers.deadline else "none"
-    click.echo(f"complaint {complaint_id} resumed; deadline {deadline}")
-
-
 @complaint.command("history")
-@click.argument("complaint_id", type=COMPLAINT_ID)
+@click.argument("complaint_id", type=COMPLAINT)
 @json_option
+@csv_option
 @pass_runtime
-def history(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
-    """Every transition and refused attempt, oldest first."""
+def history(runtime: Runtime, complaint_id: int, as_json: bool, as_csv: bool) -> None:
+    """Every transition, note and refused attempt, oldest first."""
     from recovery.engine.queries import history as read_history
 
+    one_format(as_json, as_csv)
     rows = read_history(runtime.context(), complaint_id)
-    print_rows(rows, ["at", "trigger", "source", "dest", "actor", "outcome", "note"], as_json=as_json)
+    if as_csv:
+        print_csv(rows, [*HISTORY_COLUMNS, "payload"])
+        return
+    print_rows(rows, HISTORY_COLUMNS, as_json=as_json)
+
+
+def one_format(as_json: bool, as_csv: bool) -> None:
+    """A usage error for ``--json`` with ``--csv``."""
+    if as_json and as_csv:
+        raise click.UsageError("--json and --csv: give one")
+
+
+def print_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> None:
+    """``columns`` of ``rows`` as RFC 4180 CSV (CRLF line ends, quoted where needed) with a header."""
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # the csv module's default dialect is RFC 4180's
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_value(row.get(column)) for column in columns])
+    click.echo(buffer.getvalue(), nl=False)
+
+
+def _csv_value(value: Any) -> str:
+    # Times stay UTC ISO 8601 as in --json: an export is read by programs, not people.
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return str(json.dumps(value, sort_keys=True))
+    return str(value)
