@@ -30,7 +30,9 @@ BIG = "99999999999999999999999"  # past the 64-bit signed range of every id colu
         pytest.param(["inbox", "show", BIG], f"no inbox event {BIG}", id="inbox-show"),
         pytest.param(["inbox", "retry", BIG], f"no inbox event {BIG}", id="inbox-retry"),
         pytest.param(["flag", "confirm", BIG, "--by", "bob"], f"no flag {BIG}", id="flag-confirm"),
-        pytest.param(["flag", "list", "--customer", BIG], f"no customer {BIG}", id="flag-list"),
+        pytest.param(
+            ["flag", "list", "--customer", BIG], f"no customer '{BIG}' (give an id or an email)", id="flag-list"
+        ),
         pytest.param(["customer", "show", "²"], "no customer '²' (give an id or an email)", id="superscript-digit"),
     ],
 )

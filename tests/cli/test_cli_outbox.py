@@ -118,7 +118,7 @@ def test_list_with_no_dead_message_says_so(run: Run, assigned: int) -> None:
 def test_dead_with_another_status_is_bad_usage(run: Run, error_line: Callable[[Outcome], str]) -> None:
     result = run("outbox", "list", "--dead", "--status", "sent")
     assert result.code == 2, result
-    assert "--dead and --status sent contradict each other" in error_line(result), result
+    assert "--dead and --state sent contradict each other" in error_line(result), result
 
 
 def test_show_prints_the_notice_attempts_last_error_and_payload(run: Run, ctx: Context, assigned: int) -> None:

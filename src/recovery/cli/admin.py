@@ -25,6 +25,7 @@ def init(runtime: Runtime) -> None:
 @pass_runtime
 def status(runtime: Runtime, as_json: bool) -> None:
     """Counts by state, overdue and escalated complaints, the outbox, the last scheduler tick, revenue at risk."""
+    from recovery.cli.times import shown_text
     from recovery.engine.queries import status as read_status
 
     data = read_status(runtime.context())
@@ -40,7 +41,8 @@ def status(runtime: Runtime, as_json: bool) -> None:
     click.echo(f"overdue: {data['overdue']}  escalated: {data['escalated']}")
     click.echo(f"outbox: {box['pending']} pending, {box['dead']} dead, {box['sent']} sent")
     tick = data["last_tick"]
-    click.echo(f"last tick: {tick['at'] if isinstance(tick, dict) else tick or 'never'}")
+    at = tick["at"] if isinstance(tick, dict) else tick
+    click.echo(f"last tick: {shown_text(at, runtime.tz) if at else 'never'}")
     unscored = data["revenue_at_risk_unscored"]
     click.echo(
         f"revenue at risk: {data['revenue_at_risk']:,.2f}"

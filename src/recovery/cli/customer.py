@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.params import CUSTOMER, LIMIT
+from recovery.cli.params import CUSTOMER, LIMIT, typed_values
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows, print_table
 
 
@@ -17,10 +17,12 @@ def customer() -> None:
 @click.argument("email")
 @click.option("--name", default="", help="The customer's name.")
 @click.option("--external", help="The helpdesk's id for them, as SOURCE:ID.")
+@json_option
 @pass_runtime
-def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
+def add(runtime: Runtime, email: str, name: str, external: str | None, as_json: bool) -> None:
     """Add a customer by email."""
-    from recovery.engine.people import add_customer
+    from recovery.engine.people import add_customer, find_customer
+    from recovery.engine.queries import customer_detail
 
     ref = None
     if external is not None:
@@ -28,7 +30,13 @@ def add(runtime: Runtime, email: str, name: str, external: str | None) -> None:
         if not sep or not source or not ident:
             raise click.BadParameter("expected SOURCE:ID, e.g. zendesk:12345", param_hint="--external")
         ref = (source, ident)
-    customer_id = add_customer(runtime.context(), email, name, ref)
+    ctx = runtime.context()
+    with typed_values():  # every value add_customer checks was typed here: a malformed one is bad usage
+        customer_id = add_customer(ctx, email, name, ref)
+    if as_json:
+        with ctx.read() as connection:
+            print_json(customer_detail(connection, find_customer(connection, str(customer_id))))
+        return
     click.echo(f"customer {customer_id} added")
 
 
@@ -52,7 +60,7 @@ def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, at
 
 
 @customer.command("show")
-@click.argument("ref", type=CUSTOMER)
+@click.argument("ref", metavar="CUSTOMER", type=CUSTOMER)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, ref: str, as_json: bool) -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from recovery.cli.params import INBOX_ID, LIMIT
+from recovery.cli.params import INBOX_ID, LIMIT, TEXT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
 
 
@@ -33,49 +33,64 @@ def list_(runtime: Runtime, failed: bool, limit: int, as_json: bool) -> None:
 
 
 @inbox.command("show")
-@click.argument("inbox_id", type=INBOX_ID)
+@click.argument("inbox_id", metavar="ID", type=INBOX_ID)
 @json_option
 @pass_runtime
 def show(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
     """Show one event with the body it was stored with."""
+    from recovery.cli.times import shown_text
     from recovery.engine.inbox import event_detail
 
     data = event_detail(runtime.context(), inbox_id)
     if as_json:
         print_json(data)
         return
-    for key in ("id", "source", "delivery_id", "ticket", "event_type", "status", "occurred_at", "received_at"):
+    for key in ("id", "source", "delivery_id", "ticket", "event_type", "status"):
         click.echo(f"{key:12} {data[key]}")
+    for key in ("occurred_at", "received_at"):
+        click.echo(f"{key:12} {shown_text(data[key], runtime.tz)}")
     click.echo(f"{'attempts':12} {data['attempts']}")
     click.echo(f"{'error':12} {data['error'] or '-'}")
-    click.echo(f"{'applied_at':12} {data['applied_at'] or '-'}")
+    click.echo(f"{'applied_at':12} {shown_text(data['applied_at'], runtime.tz)}")
     print_json(data["body"])
 
 
 @inbox.command("retry")
-@click.argument("inbox_id", type=INBOX_ID)
+@click.argument("inbox_id", metavar="ID", type=INBOX_ID)
+@json_option
 @pass_runtime
-def retry(runtime: Runtime, inbox_id: int) -> None:
+def retry(runtime: Runtime, inbox_id: int, as_json: bool) -> None:
     """Apply a pending, held, failed or dead-lettered event again now, once its cause is fixed."""
+    from recovery.engine.inbox import event_detail
     from recovery.engine.inbox import retry as retry_event
 
-    result = retry_event(runtime.context(), inbox_id)
+    ctx = runtime.context()
+    result = retry_event(ctx, inbox_id)
+    if as_json:  # the event as `inbox show --json` prints it; a failure still exits 1 below
+        print_json(event_detail(ctx, inbox_id))
     if result.status == "failed":
         from recovery.errors import RecoveryError
 
         raise RecoveryError(f"inbox event {inbox_id} failed again: {result.error}")
-    click.echo(f"inbox event {inbox_id} {result.status}" + (f": {result.error}" if result.error else ""))
+    if not as_json:
+        click.echo(f"inbox event {inbox_id} {result.status}" + (f": {result.error}" if result.error else ""))
 
 
 @inbox.command("skip")
-@click.argument("inbox_id", type=INBOX_ID)
-@click.option("--reason", required=True, help="Why the event is given up (kept with it).")
+@click.argument("inbox_id", metavar="ID", type=INBOX_ID)
+@click.option("--reason", type=TEXT, required=True, help="Why the event is given up (kept with it).")
+@json_option
 @pass_runtime
-def skip(runtime: Runtime, inbox_id: int, reason: str) -> None:
+def skip(runtime: Runtime, inbox_id: int, reason: str, as_json: bool) -> None:
     """Give up on a pending, held, failed or dead event; the ticket's held events go on."""
+    from recovery.engine.inbox import event_detail
     from recovery.engine.inbox import skip as skip_event
 
-    result = skip_event(runtime.context(), inbox_id, reason)
+    ctx = runtime.context()
+    result = skip_event(ctx, inbox_id, reason)
+    if as_json:
+        print_json(event_detail(ctx, inbox_id))
+        return
     click.echo(f"inbox event {inbox_id} {result.status}: {result.error}")
 
 

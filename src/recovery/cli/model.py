@@ -78,6 +78,7 @@ def check(runtime: Runtime, until: datetime, to: datetime | None, which: str, as
 @pass_runtime
 def show(runtime: Runtime, history: bool, as_json: bool) -> None:
     """Show the newest stored fit (the one customers are scored with), or every fit with --history."""
+    from recovery.cli.times import shown_text
     from recovery.engine.fits import fit_history, newest_fit
 
     fits = fit_history(runtime.context()) if history else [newest_fit(runtime.context())]
@@ -88,7 +89,8 @@ def show(runtime: Runtime, history: bool, as_json: bool) -> None:
         click.echo("no fitted model yet")
     for found in fits:
         params = ", ".join(f"{name} = {value:.4g}" for name, value in found["params"].items())
+        at = shown_text(found["fitted_at"], runtime.tz)
         click.echo(
-            f"fit {found['id']} at {found['fitted_at']}: {found['model']} on {found['customers']} customers "
+            f"fit {found['id']} at {at}: {found['model']} on {found['customers']} customers "
             f"until {found['until']}: {params}; log-likelihood {found['log_likelihood']:.1f}"
         )

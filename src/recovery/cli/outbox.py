@@ -7,7 +7,15 @@ from typing import Any
 import click
 
 from recovery.cli.params import LIMIT, RecordId
-from recovery.cli.runtime import Runtime, clock_start_option, json_option, pass_runtime, print_json, print_rows
+from recovery.cli.runtime import (
+    Runtime,
+    clock_start_option,
+    json_option,
+    pass_runtime,
+    print_json,
+    print_rows,
+    state_option,
+)
 
 OUTBOX_ID = RecordId("no outbox message {}")
 STATUSES = ["pending", "sent", "dead"]  # store/outbox.STATUSES, repeated so --help imports no SQLAlchemy
@@ -20,18 +28,18 @@ def outbox() -> None:
 
 
 @outbox.command("list")
-@click.option("--dead", is_flag=True, help="Only dead messages (the same as --status dead).")
-@click.option("--status", type=click.Choice(STATUSES), help="Only messages with this status.")
+@click.option("--dead", is_flag=True, help="Only dead messages (the same as --state dead).")
+@state_option(STATUSES, "Only messages in this state.")
 @click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
-def list_(runtime: Runtime, dead: bool, status: str | None, limit: int, as_json: bool) -> None:
+def list_(runtime: Runtime, dead: bool, state: str | None, limit: int, as_json: bool) -> None:
     """List the newest outbox messages."""
     from recovery.engine.outbox_admin import list_messages
 
-    if dead and status not in (None, "dead"):
-        raise click.UsageError(f"--dead and --status {status} contradict each other")
-    wanted = "dead" if dead else status
+    if dead and state not in (None, "dead"):
+        raise click.UsageError(f"--dead and --state {state} contradict each other")
+    wanted = "dead" if dead else state
     rows = list_messages(runtime.context(), status=wanted, limit=limit)
     empty = f"no {wanted} messages" if wanted else "the outbox is empty"
     print_rows(rows, COLUMNS, as_json=as_json, empty=empty)

@@ -21,6 +21,7 @@ def report() -> None:
 @pass_runtime
 def value(runtime: Runtime, as_json: bool, clock_start: datetime | None) -> None:
     """Customers, yearly spend and defection, revenue lost per year and at risk, the 80/20 splits."""
+    from recovery.cli.times import shown_text
     from recovery.engine.value import value_report
 
     data = value_report(runtime.context(clock_start=clock_start))
@@ -28,7 +29,8 @@ def value(runtime: Runtime, as_json: bool, clock_start: datetime | None) -> None
         print_json(data)
         return
     period = data["period"]
-    click.echo(f"the year from {period['from'][:10]} to {period['to'][:10]}")
+    day = {end: shown_text(period[end], runtime.tz)[:10] for end in ("from", "to")}  # the calendar's days
+    click.echo(f"the year from {day['from']} to {day['to']}")
     print_table(_rows(data), ["figure", "value"])
     click.echo(f"leave probability: {data['leave_probability']['basis']}")
     click.echo(f"defection rate: {data['basis']['yearly_defection_rate']}")

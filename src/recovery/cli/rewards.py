@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from recovery.cli.params import BATCH
+from recovery.cli.params import BATCH, PERIOD
 from recovery.cli.runtime import (
     Runtime,
     clock_start_option,
@@ -58,7 +58,7 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
 
 
 @rewards.command("leaderboard")
-@click.option("--period", help="Month as YYYY-MM (default: the current one).")
+@click.option("--period", type=PERIOD, help="Month as YYYY-MM (default: the current one).")
 @json_option
 @pass_runtime
 def leaderboard(runtime: Runtime, period: str | None, as_json: bool) -> None:

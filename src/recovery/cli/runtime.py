@@ -114,6 +114,16 @@ def json_option(function: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")(function)
 
 
+def state_option(choices: Sequence[str], help_text: str) -> Callable[[F], F]:
+    """``--state S``: the one name of a listing's filter by lifecycle; ``--status``, its old spelling, stays hidden."""
+
+    def decorate(function: F) -> F:
+        hidden = click.option("--status", "state", type=click.Choice(choices), hidden=True)
+        return click.option("--state", "state", type=click.Choice(choices), help=help_text)(hidden(function))
+
+    return decorate
+
+
 def print_json(data: Any) -> None:
     """Pretty, stable JSON on stdout."""
     click.echo(json.dumps(data, indent=2, sort_keys=True, default=str))

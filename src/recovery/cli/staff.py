@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_rows
+from recovery.cli.params import typed_values
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 
 
 @click.group()
@@ -13,16 +14,23 @@ def staff() -> None:
 
 
 @staff.command("add")
-@click.argument("staff_id")
+@click.argument("staff_id", metavar="STAFF")
 @click.option("--name", required=True, help="Full name.")
 @click.option("--email", help="Where notifications go.")
 @click.option("--role", type=click.Choice(["agent", "lead", "manager"]), default="agent", show_default=True)
+@json_option
 @pass_runtime
-def add(runtime: Runtime, staff_id: str, name: str, email: str | None, role: str) -> None:
+def add(runtime: Runtime, staff_id: str, name: str, email: str | None, role: str, as_json: bool) -> None:
     """Add a staff member."""
     from recovery.engine.people import add_staff
+    from recovery.engine.queries import list_staff
 
-    add_staff(runtime.context(), staff_id, name, email, role)
+    ctx = runtime.context()
+    with typed_values():  # every value add_staff checks was typed here: a malformed one is bad usage
+        add_staff(ctx, staff_id, name, email, role)
+    if as_json:
+        print_json(next(row for row in list_staff(ctx) if row["id"] == staff_id))
+        return
     click.echo(f"staff member {staff_id} added ({role})")
 
 
