@@ -74,7 +74,11 @@ def test_the_console_script_refuses_in_one_line_without_a_traceback(tmp_path: Pa
     ):
         subprocess.run([*base, *args], env=env, check=True, capture_output=True, timeout=60)
     done = subprocess.run(
-        [*base, "complaint", "fire", "1", "resolve"], env=env, capture_output=True, text=True, timeout=60
+        [*base, "complaint", "fire", "1", "resolve", "--by", "system"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1, done
     assert done.stderr == (
