@@ -276,9 +276,9 @@ def test_cli_fire_with_approved_by_keeps_the_approval(recovery: Callable[..., tu
     recovery("staff", "add", "lea", "--name", "Lea", "--role", "lead")
     recovery("complaint", "open", "--customer", "ann@example.com", "--summary", "late")
     for trigger in TO_COMPENSATE:
-        recovery("complaint", "fire", "1", trigger)
+        recovery("complaint", "fire", "1", trigger, "--by", "system")
     code, out, err = recovery(
-        "complaint", "fire", "1", "compensate", "--compensation", "refund:80", "--approved-by", "lea"
+        "complaint", "fire", "1", "compensate", "--compensation", "refund:80", "--approved-by", "lea", "--by", "lea"
     )
     assert (code, out) == (0, "complaint 1: compensate -> compensated\n"), err
     history = json.loads(recovery("complaint", "history", "1", "--json")[1])
@@ -288,8 +288,8 @@ def test_cli_fire_with_approved_by_keeps_the_approval(recovery: Callable[..., tu
 def test_cli_fire_above_the_budget_names_it(recovery: Callable[..., tuple[int, str, str]]) -> None:
     recovery("complaint", "open", "--customer", "ann@example.com", "--summary", "late")
     for trigger in TO_COMPENSATE:
-        recovery("complaint", "fire", "1", trigger)
-    code, _, err = recovery("complaint", "fire", "1", "compensate", "--compensation", "refund:80")
+        recovery("complaint", "fire", "1", trigger, "--by", "system")
+    code, _, err = recovery("complaint", "fire", "1", "compensate", "--compensation", "refund:80", "--by", "system")
     assert code == 1
     assert err == (
         "error: complaint 1: 'compensate' refused: compensation 80.00 is above the budget of 50.00 "

@@ -134,7 +134,11 @@ def test_rewards_leaderboard_table_and_json(cli: Cli) -> None:
 def test_rewards_leaderboard_of_an_empty_period_and_a_malformed_one(cli: Cli) -> None:
     assert cli("rewards", "leaderboard", "--period", "2001-01")[1] == "no flags or points in this period\n"
     code, _, err = cli("rewards", "leaderboard", "--period", "Jan")
-    assert (code, err) == (1, "error: period: expected YYYY-MM such as 2026-11, got 'Jan'\n")
+    assert (code, err) == (  # bad usage: exit 2
+        2,
+        "error: Invalid value for '--period': expected YYYY-MM such as 2026-11, got 'Jan' "
+        "(see `recovery rewards leaderboard --help`)\n",
+    )
 
 
 def test_rewards_statement_table_and_json(cli: Cli) -> None:
