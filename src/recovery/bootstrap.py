@@ -10,11 +10,11 @@ from recovery.core.durations import Duration, parse_duration
 from recovery.core.loyalty import LoyaltyRules
 from recovery.core.retention import DEFAULT_PRESCRIPTIONS, Prescription, RetentionRules
 from recovery.core.rewards import RewardRules
+from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
 from recovery.errors import ConfigError
 from recovery.store.database import check_current, connect
-from recovery.workflow_files import load_dir
 
 
 def build_context(settings: Settings, clock: Clock | None = None, *, check_schema: bool = True) -> Context:
@@ -23,7 +23,7 @@ def build_context(settings: Settings, clock: Clock | None = None, *, check_schem
     try:
         if check_schema:
             check_current(db)
-        registry = WorkflowRegistry(load_dir(settings.workflows.dir))
+        registry = WorkflowRegistry(lambda: _workflow_files(settings))
     except BaseException:
         db.dispose()  # the caller never gets the engine, so its pooled connection is closed here
         raise
@@ -35,6 +35,13 @@ def build_context(settings: Settings, clock: Clock | None = None, *, check_schem
         default_workflow=settings.workflows.default,
     )
     return configure(ctx, settings)
+
+
+def _workflow_files(settings: Settings) -> dict[str, Workflow]:
+    """The current workflow files, read when a command first needs them (YAML costs every other command)."""
+    from recovery.workflow_files import load_dir
+
+    return load_dir(settings.workflows.dir)
 
 
 def configure(ctx: Context, settings: Settings) -> Context:

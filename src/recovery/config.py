@@ -16,7 +16,7 @@ import tomllib
 from collections.abc import Mapping
 from datetime import date, time
 from decimal import Decimal
-from importlib import resources
+from importlib import import_module, resources
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from recovery.core.calendar import WEEKDAYS, BusinessCalendar
+from recovery.core.calendar import WEEKDAYS, BusinessCalendar, HolidaysOnFirstUse
 from recovery.core.durations import Duration, parse_duration
 from recovery.errors import ConfigError
 
@@ -362,16 +362,16 @@ def _parse_hours(value: str) -> tuple[time, time]:
 
 
 def _holidays(spec: str | list[date]) -> Any:
-    if isinstance(spec, list):
-        return frozenset(spec).__contains__
-    if not spec:
-        return frozenset().__contains__
-    import holidays
+    if isinstance(spec, list) or not spec:
+        return frozenset(spec or ()).__contains__
+    return HolidaysOnFirstUse(lambda: _country_holidays(spec))  # importing holidays costs ~0.4 s a command
 
-    try:
-        return holidays.country_holidays(spec).__contains__
+
+def _country_holidays(code: str) -> Any:
+    try:  # the package is imported here, on first use: see _holidays
+        return import_module("holidays").country_holidays(code).__contains__
     except NotImplementedError as exc:
-        raise ConfigError(f"calendar.holidays: unknown country code {spec!r} for the holidays package") from exc
+        raise ConfigError(f"calendar.holidays: unknown country code {code!r} for the holidays package") from exc
 
 
 def _clock_time(value: str, *, positive: bool = False) -> str:

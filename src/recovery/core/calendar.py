@@ -22,6 +22,24 @@ def _no_holiday(_: date) -> bool:
     return False
 
 
+class HolidaysOnFirstUse:
+    """``is_holiday`` built by ``load`` on the first question, so a command that computes no deadline never pays.
+
+    Loading a country's holidays imports the ``holidays`` package (about 0.4 s). Two threads asking at once
+    may both load; the result is the same, so no lock is needed.
+    """
+
+    def __init__(self, load: Callable[[], Callable[[date], bool]]) -> None:
+        self._load = load
+        self._is_holiday: Callable[[date], bool] | None = None
+
+    def __call__(self, day: date) -> bool:
+        """True when ``day`` is a holiday."""
+        if self._is_holiday is None:
+            self._is_holiday = self._load()
+        return self._is_holiday(day)
+
+
 @dataclass(frozen=True)
 class BusinessCalendar:
     """Opening hours ``opens``-``closes`` on ``workdays`` (0 = Monday) in ``tz``, minus holidays."""

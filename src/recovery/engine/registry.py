@@ -2,23 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
-from recovery.core.machine import WorkflowMachine
 from recovery.core.workflow import Workflow, parse_workflow
 from recovery.errors import NotFoundError, WorkflowError
 from recovery.store.schema import workflow_definitions
 from recovery.store.sql import insert_ignoring_duplicates
 
+if TYPE_CHECKING:
+    from recovery.core.machine import WorkflowMachine
+
 
 class WorkflowRegistry:
-    """Current workflow files by name, stored definitions by (name, version), one machine each."""
+    """Current workflow files by name, stored definitions by (name, version), one machine each.
 
-    def __init__(self, current: Mapping[str, Workflow]) -> None:
-        self._current = dict(current)
+    ``current`` may be a function that reads the files: it is then called on first need, so a command
+    that only reads complaints (whose rules come from the database) never reads or parses YAML.
+    """
+
+    def __init__(self, current: Mapping[str, Workflow] | Callable[[], Mapping[str, Workflow]]) -> None:
+        self._load = current if callable(current) else None
+        self._files = None if callable(current) else dict(current)
         self._known: dict[tuple[str, int], Workflow] = {}
         self._machines: dict[tuple[str, int], WorkflowMachine] = {}
 
@@ -26,6 +34,13 @@ class WorkflowRegistry:
     def names(self) -> list[str]:
         """Names of the current workflow files."""
         return sorted(self._current)
+
+    @property
+    def _current(self) -> dict[str, Workflow]:
+        if self._files is None:
+            assert self._load is not None  # one of the two is always given
+            self._files = dict(self._load())
+        return self._files
 
     def current(self, name: str) -> Workflow:
         """The current file's definition of ``name``."""
@@ -79,6 +94,8 @@ class WorkflowRegistry:
         """The one shared machine for this workflow version."""
         key = (workflow.name, workflow.version)
         if key not in self._machines:
+            from recovery.core.machine import WorkflowMachine  # transitions: only for a command that fires
+
             self._machines[key] = WorkflowMachine(workflow)
         return self._machines[key]
 

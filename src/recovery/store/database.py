@@ -9,9 +9,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, ProgrammingError
 from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
@@ -125,13 +125,18 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
 
 
 def check_current(engine: Engine) -> None:
-    """Raise StorageError unless the database exists at the newest schema revision."""
+    """Raise StorageError unless the database exists at the newest schema revision.
+
+    One read of Alembic's version table and no Alembic import: every command pays for this check.
+    """
+    no_schema = StorageError(f"{describe(engine.url)}: the database has no schema yet: run `recovery init`")
     try:
         with engine.connect() as connection:
-            if not inspect(connection).has_table("alembic_version"):
-                raise StorageError(f"{describe(engine.url)}: the database has no schema yet: run `recovery init`")
             current = connection.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
-    except OperationalError as exc:
+    except (OperationalError, ProgrammingError) as exc:
+        # No version table: SQLite says "no such table", PostgreSQL raises undefined_table (42P01).
+        if "no such table" in str(exc.orig) or getattr(exc.orig, "sqlstate", None) == "42P01":
+            raise no_schema from exc
         raise StorageError(f"cannot open the database {describe(engine.url)}: {exc.orig}") from exc
     if current != HEAD:
         raise StorageError(

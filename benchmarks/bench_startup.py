@@ -1,0 +1,137 @@
+"""Start-up time of the commands a person types, against importing SQLAlchemy, in the same run.
+
+Creates a temporary SQLite database with 10,000 complaints (copies of complaints opened through
+the engine, walked to different steps, bulk-inserted through sqlite3 with their history), then runs
+as real subprocesses, ``--repeat`` times each, interleaved so that a busy moment hits all alike:
+``python -c "import sqlalchemy"`` (the baseline) and ``recovery complaint list``, ``complaint show
+5000`` and ``status``. Prints the median wall time of each and its ratio to the baseline (target
+at most 1.3x). The checkout's config/recovery.toml is read (holidays "NL" included), the database
+named through RECOVERY_DATABASE_URL.
+
+    .venv/bin/python benchmarks/bench_startup.py [--complaints 10000] [--repeat 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from recovery.core.commands import FireTrigger, OpenComplaint
+from recovery.engine import fire, open_complaint
+from recovery.engine.context import Context
+from recovery.engine.people import add_customer, add_staff
+from recovery.engine.registry import WorkflowRegistry
+from recovery.store.database import connect, upgrade
+from recovery.workflow_files import load_dir
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+TARGET = 1.3
+# Each template complaint is walked this far, so that listings and counts see several states.
+WALKS = [[], ["apologize"], ["apologize", "act"], ["apologize", "act", "empathize"]]
+
+
+def fixture(path: Path, count: int) -> None:
+    """A database at ``path`` holding ``count`` complaints with their history rows."""
+    url = f"sqlite:///{path}"
+    db = connect(url)
+    upgrade(db)
+    ctx = Context(db, WorkflowRegistry(load_dir(ROOT / "workflows")))
+    add_staff(ctx, "ann", "Ann Agent", "ann@example.com", "agent")
+    customers = [add_customer(ctx, f"c{i}@example.com", f"Customer {i}") for i in range(50)]
+    for walk in WALKS:
+        complaint = open_complaint(ctx, OpenComplaint(customers[0], "soup arrived cold", assignee="ann"))
+        for trigger in walk:
+            fire(ctx, FireTrigger(complaint, trigger, actor="ann"))
+    db.dispose()
+    _copy(path, count, len(customers))
+
+
+def _copy(path: Path, count: int, customers: int) -> None:
+    """Copy the template complaints and their audit rows until there are ``count`` complaints."""
+    connection = sqlite3.connect(path)
+    columns = [row[1] for row in connection.execute("PRAGMA table_info(complaints)")]
+    audit_columns = [row[1] for row in connection.execute("PRAGMA table_info(audit_log)") if row[1] != "id"]
+    templates = connection.execute(f"SELECT {', '.join(columns)} FROM complaints ORDER BY id").fetchall()
+    history = {
+        template[0]: connection.execute(
+            f"SELECT {', '.join(audit_columns)} FROM audit_log WHERE complaint_id = ? ORDER BY id", (template[0],)
+        ).fetchall()
+        for template in templates
+    }
+    at_id, at_customer = columns.index("id"), columns.index("customer_id")
+    at_complaint = audit_columns.index("complaint_id")
+    rows, audits = [], []
+    for complaint_id in range(len(templates) + 1, count + 1):
+        template = templates[complaint_id % len(templates)]
+        row = list(template)
+        row[at_id], row[at_customer] = complaint_id, 1 + complaint_id % customers
+        rows.append(row)
+        for entry in history[template[0]]:
+            audit = list(entry)
+            audit[at_complaint] = complaint_id
+            audits.append(audit)
+    with connection:
+        connection.executemany(f"INSERT INTO complaints ({', '.join(columns)}) VALUES ({_marks(columns)})", rows)
+        connection.executemany(
+            f"INSERT INTO audit_log ({', '.join(audit_columns)}) VALUES ({_marks(audit_columns)})", audits
+        )
+    connection.execute("ANALYZE")
+    connection.close()
+
+
+def _marks(columns: list[str]) -> str:
+    return ", ".join("?" * len(columns))
+
+
+def wall(argv: list[str], env: dict[str, str]) -> float:
+    """Seconds one subprocess takes from start to exit; a failure stops the benchmark."""
+    started = time.perf_counter()
+    done = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True)
+    took = time.perf_counter() - started
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed ({done.returncode}): {done.stderr.strip()}")
+    return took
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--complaints", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+    recovery = str(BIN / "recovery")
+    runs = {
+        'python -c "import sqlalchemy"': [sys.executable, "-c", "import sqlalchemy"],
+        "recovery complaint list": [recovery, "complaint", "list"],
+        f"recovery complaint show {args.complaints // 2}": [recovery, "complaint", "show", str(args.complaints // 2)],
+        "recovery status": [recovery, "status"],
+    }
+    with tempfile.TemporaryDirectory() as folder:
+        database = Path(folder) / "startup.db"
+        fixture(database, args.complaints)
+        env = {**os.environ, "RECOVERY_DATABASE_URL": f"sqlite:///{database}"}
+        env.pop("RECOVERY_DATABASE__URL", None)
+        for argv in runs.values():  # warm the page cache and the bytecode cache once
+            wall(argv, env)
+        times: dict[str, list[float]] = {name: [] for name in runs}
+        for _ in range(args.repeat):
+            for name, argv in runs.items():
+                times[name].append(wall(argv, env))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    baseline = medians['python -c "import sqlalchemy"']
+    print(f"{args.complaints:,} complaints; median of {args.repeat} runs each, interleaved")
+    for name, median in medians.items():
+        ratio = median / baseline
+        verdict = "" if name.startswith("python") else (" ok" if ratio <= TARGET else f" above {TARGET}x")
+        print(f"  {name:<34} {median * 1000:6.0f} ms  {ratio:4.2f}x{verdict}")
+
+
+if __name__ == "__main__":
+    main()
