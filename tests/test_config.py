@@ -121,6 +121,8 @@ def test_explicit_overrides_beat_the_environment(tmp_path: Path, monkeypatch: py
         pytest.param('[webhook]\nmax_body = "big"\n', "webhook.max_body", "expected a size", id="size"),
         pytest.param("[webhook]\nport = 70000\n", "webhook.port", "", id="port"),
         pytest.param('[notify]\nsink = "pigeon"\n', "notify.sink", "", id="sink"),
+        pytest.param('[log]\nformat = "xml"\n', "log.format", "Input should be 'text' or 'json'", id="log-format"),
+        pytest.param('[log]\nlevel = "loud"\n', "log.level", "", id="log-level"),
         pytest.param("[database]\nurl = 5\n", "database.url", "", id="url-type"),
         pytest.param("[database]\nhost = 'x'\n", "database.host", "Extra inputs are not permitted", id="unknown-key"),
     ],

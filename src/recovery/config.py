@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from recovery.core.calendar import WEEKDAYS, BusinessCalendar, HolidaysOnFirstUse
 from recovery.core.durations import Duration, parse_duration
 from recovery.errors import ConfigError
+from recovery.logs import LogSettings
 
 DEFAULT_CONFIG = Path("config/recovery.toml")  # a checkout's own, read when run from the checkout
 APP_NAME = "recovery"
@@ -261,6 +262,7 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     rewards: RewardSettings = RewardSettings()
     retention: RetentionSettings = RetentionSettings()
+    log: LogSettings = LogSettings()
 
     @classmethod
     def settings_customise_sources(

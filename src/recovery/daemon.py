@@ -16,9 +16,8 @@ import importlib
 import logging
 import os
 import signal
-import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
@@ -34,6 +33,7 @@ from recovery.engine.daily import run_daily
 from recovery.engine.runtime import record_tick
 from recovery.errors import ConfigError, ConflictError
 from recovery.intake.metrics import JobMetrics
+from recovery.logs import fields
 from recovery.notify.dispatcher import Policy, dispatch
 from recovery.notify.sinks import Sink, build_sink
 from recovery.store import readiness
@@ -42,17 +42,8 @@ log = logging.getLogger("recovery.daemon")
 
 INBOX_BATCH = 500
 DAILY_JOB = "daily_scores"
-LOG_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
-
-
-def configure_logging(level: int = logging.INFO) -> None:
-    """One key=value line per event on stderr; APScheduler's own chatter only when it matters."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+# Tick fields that say how much was looked at, not that anything changed: a tick with only these is idle.
+IDLE_FIELDS = frozenset({"looked", "batches", "claimed"})
 
 
 def lock_path(ctx: Context, settings: Settings) -> Path | None:
@@ -124,6 +115,9 @@ class Daemon:
     def run(self) -> None:
         """Take the lock, start the webhook server and the scheduler; return after a clean stop."""
         with hold_lock(lock_path(self.ctx, self.settings)):
+            # Read now what commands read on first need, so a bad workflow file or holiday code stops the start.
+            self.ctx.workflows.names  # noqa: B018 - read for its side effect: the files are loaded and checked
+            self.ctx.calendar.is_business_day(self.ctx.clock.now().date())
             self.scheduler = self.build_scheduler()
             signal.signal(signal.SIGTERM, self._on_signal)
             signal.signal(signal.SIGINT, self._on_signal)
@@ -213,7 +207,8 @@ class Daemon:
     def scan_job(self) -> None:
         """The overdue scan: warnings, escalations, follow-up reminders, pause caps, the final response."""
         started = perf_counter()
-        report = sla.scan(self.ctx, batch=self.settings.daemon.batch, stop=self.stopping.is_set)
+        batch, stop = self.settings.daemon.batch, self.stopping.is_set
+        report = sla.scan(self.ctx, batch=batch, stop=stop, on_batch=lambda _report, done: log_actions(done))
         second = reminders.raise_due(self.ctx, batch=self.settings.daemon.batch, stop=self.stopping.is_set)
         self.tick("overdue_scan", started, {**report.summary(), "second_follow_up": second})
 
@@ -234,6 +229,8 @@ class Daemon:
             self._inbox_wanted.clear()
             done = int(apply_pending(self.ctx, limit=INBOX_BATCH))
             applied += done
+            if done:
+                log.info("inbox batch applied", extra=fields(applied=done, so_far=applied))
             if done == 0 and not self._inbox_wanted.is_set():
                 break
         self.tick("inbox_apply", started, {"applied": applied})
@@ -254,7 +251,15 @@ class Daemon:
         if run_rewards is None:
             return
         started = perf_counter()
-        result = run_rewards(self.ctx, stop=self.stopping.is_set)
+        previous: dict[str, Any] = {}
+
+        def log_batch(totals: Any) -> None:
+            running = dataclasses.asdict(totals)
+            if any(running.values()) and running != previous:  # a batch that decided nothing says nothing
+                log.info("reward batch", extra=fields(**running))
+                previous.update(running)
+
+        result = run_rewards(self.ctx, stop=self.stopping.is_set, on_batch=log_batch)
         is_record = dataclasses.is_dataclass(result) and not isinstance(result, type)
         done = dataclasses.asdict(result) if is_record else {"result": str(result)}
         self.tick("reward_run", started, done)
@@ -267,12 +272,15 @@ class Daemon:
             self.tick(DAILY_JOB, started, run.summary())
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
-        """Log one key=value line for the job and record it as the last tick and as the job's own tick."""
+        """Log the tick (at info when it changed something, else debug) and record it as the job's last tick."""
         took = perf_counter() - started
         self.job_metrics.observe(job, took)
-        took_ms = round(took * 1000)
-        fields = " ".join(f"{key}={value}" for key, value in done.items())
-        log.info("tick job=%s took_ms=%s %s", job, took_ms, fields)
+        changed = any(isinstance(v, int) and v and k not in IDLE_FIELDS for k, v in done.items())
+        log.log(
+            logging.INFO if changed else logging.DEBUG,
+            "tick",
+            extra=fields(job=job, took_ms=round(took * 1000), **done),
+        )
         record_tick(self.ctx, job, done)
         # One entry per job for /healthz (each job's staleness), with no host or pid: it is shown to anyone.
         now = self.ctx.clock.now()
@@ -337,3 +345,23 @@ def _serve(server: Any) -> None:
         server.run()
     except SystemExit:
         log.error("webhook server could not start")
+
+
+ACTION_WORDS = {
+    "resume": "pause ended",
+    "warn": "step deadline near",
+    "escalate": "escalated",
+    "remind_follow_up": "follow-up due",
+    "final_warn": "final response deadline near",
+    "final_breach": "final response deadline passed",
+}
+
+
+def log_actions(actions: Sequence[sla.Action]) -> None:
+    """One info line per committed scan action: which complaint, what happened, at which level, who was told."""
+    for action in actions:
+        extra = fields(complaint=action.complaint_id, action=action.kind, state=action.state)
+        if action.level is not None:
+            extra["fields"]["escalation_level"] = action.level  # not "level": every line's log level is
+        extra["fields"]["notified"] = list(action.notify)
+        log.info(ACTION_WORDS.get(action.kind, action.kind), extra=extra)

@@ -19,9 +19,10 @@ def daemon(
     runtime: Runtime, no_webhook: bool, host: str | None, port: int | None, clock_start: datetime | None
 ) -> None:
     """Run the overdue scan, follow-up reminders, outbox, inbox and reward jobs until SIGTERM or Ctrl-C."""
-    from recovery.daemon import Daemon, configure_logging
+    from recovery.daemon import Daemon
+    from recovery.logs import configure
 
-    configure_logging()
+    configure(runtime.settings.log)
     ctx = runtime.context(clock_start=clock_start)
     try:
         Daemon(ctx, runtime.settings, webhook=not no_webhook, host=host, port=port).run()

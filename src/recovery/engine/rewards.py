@@ -68,10 +68,17 @@ class _Tally:
         return RewardRun(self.confirmed, self.rejected, self.awards, self.recovered, self.points)
 
 
-def run_rewards(ctx: Context, *, batch_size: int = BATCH, stop: Callable[[], bool] | None = None) -> RewardRun:
+def run_rewards(
+    ctx: Context,
+    *,
+    batch_size: int = BATCH,
+    stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[RewardRun], None] | None = None,
+) -> RewardRun:
     """Decide the flags that can be decided and write their awards and recovered-customer bonuses.
 
     ``stop`` is asked between batches (the daemon's shutdown flag); what is committed stays done.
+    ``on_batch`` is told the running totals after each committed batch (the daemon logs, the CLI shows them).
     """
     rules = ctx.rewards
     now = ctx.clock.now()
@@ -83,6 +90,8 @@ def run_rewards(ctx: Context, *, batch_size: int = BATCH, stop: Callable[[], boo
                 last = step(connection, after, batch_size, rules, now, tally)
             if last is None:
                 break
+            if on_batch is not None:
+                on_batch(tally.result())
             after = last
     result = tally.result()
     log.info(

@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from recovery.core import deadlines
 from recovery.core.complaint import Complaint, evolve
@@ -27,6 +27,7 @@ from recovery.engine.pauses import resume_in
 from recovery.store import audit
 from recovery.store import complaints as store
 from recovery.store.outbox import enqueue_many
+from recovery.store.schema import complaints as complaints_table
 from recovery.store.schema import staff
 
 log = logging.getLogger(__name__)
@@ -118,10 +119,13 @@ def scan(
     dry_run: bool = False,
     record: bool = False,
     stop: Callable[[], bool] | None = None,
+    on_batch: Callable[[ScanReport, Sequence[Action]], None] | None = None,
 ) -> ScanReport:
     """Act on every complaint due now, ``batch`` per transaction; a dry run rolls everything back.
 
-    ``stop`` is asked between batches (the daemon's shutdown flag); ``record`` keeps every action.
+    ``stop`` is asked between batches (the daemon's shutdown flag); ``record`` keeps every action;
+    ``on_batch`` is told the running report and the batch's actions once they are committed (the daemon logs
+    them, the CLI shows how far it is).
     """
     report = ScanReport()
     should_stop = stop or (lambda: False)
@@ -132,12 +136,25 @@ def scan(
             transaction.rollback()
         return report
     while not should_stop():
+        mark = len(report.actions)
         # Rows are read under lock in the transaction that writes them, so the optimistic version
         # check in store.save cannot fail here; a user's concurrent fire waits, then gets ConflictError.
         with ctx.db.begin() as connection:
-            if not _batch_in(ctx, connection, batch, report, record=record):
-                break
+            more = _batch_in(ctx, connection, batch, report, record=record or on_batch is not None)
+        if on_batch is not None:
+            on_batch(report, report.actions[mark:])  # after the commit: only what is written is told
+            if not record:
+                del report.actions[mark:]  # a long scan keeps no more than one batch in memory
+        if not more:
+            break
     return report
+
+
+def due_count(ctx: Context) -> int:
+    """How many complaints are due now: what a scan started now has to look at (its progress bar's total)."""
+    with ctx.read() as connection:
+        query = select(func.count()).select_from(complaints_table).where(complaints_table.c.due_at <= ctx.clock.now())
+        return int(connection.execute(query).scalar_one())
 
 
 def _batch_in(ctx: Context, connection: Connection, size: int, report: ScanReport, *, record: bool) -> bool:
