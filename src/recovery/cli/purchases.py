@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, TextIO
@@ -41,15 +40,14 @@ def import_(
     runtime: Runtime, path: Path, fmt: str, mapping: tuple[str, ...], source: str, skip_bad: bool, as_json: bool
 ) -> None:
     """Import purchases; the CSV header is customer,order_id,ordered_at,amount[,currency]; twice changes nothing."""
+    from recovery.cli.progress import progress
     from recovery.engine.purchases import FIELDS, import_rows
 
     columns = _mapping(mapping, FIELDS)
     ctx = runtime.context()
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle, progress("purchases import", unit="rows read") as bar:
         rows = _csv_rows(handle, columns) if fmt == "csv" else _jsonl_rows(handle, columns)
-        report = import_rows(ctx, rows, source=source, skip_bad=skip_bad, progress=_progress())
-    if sys.stderr.isatty():
-        click.echo(err=True)
+        report = import_rows(ctx, rows, source=source, skip_bad=skip_bad, progress=bar.update)
     if as_json:
         print_json(report.summary())
         return
@@ -92,14 +90,3 @@ def _jsonl_rows(handle: TextIO, columns: Mapping[str, str]) -> Iterator[tuple[in
         if not isinstance(row, dict):
             row = {}
         yield line, {field: row.get(column) for field, column in columns.items()}
-
-
-def _progress() -> Any:
-    """A line on a terminal's stderr after each chunk; nothing when stderr is not a terminal."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(rows: int) -> None:
-        click.echo(f"\r{rows:,} rows read", nl=False, err=True)
-
-    return show

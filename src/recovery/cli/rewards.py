@@ -39,7 +39,8 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
     """Decide the flags that can be decided and write the awards (what the daemon does daily)."""
     import time
 
-    from recovery.engine.rewards import run_rewards
+    from recovery.cli.progress import progress
+    from recovery.engine.rewards import RewardRun, run_rewards
 
     ctx = runtime.context(clock_start=clock_start)
 
@@ -47,7 +48,11 @@ def run(runtime: Runtime, batch_size: int, pause: float, as_json: bool, clock_st
         time.sleep(pause)
         return False  # never asks the run to stop
 
-    result = run_rewards(ctx, batch_size=batch_size, stop=rest_between_commits)
+    def show(totals: RewardRun) -> None:
+        bar.update(totals.confirmed + totals.rejected + totals.recovered, f"{totals.points} points")
+
+    with progress("reward run", unit="flags and customers decided") as bar:
+        result = run_rewards(ctx, batch_size=batch_size, stop=rest_between_commits, on_batch=show)
     if as_json:
         print_json(asdict(result))
         return

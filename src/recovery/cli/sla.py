@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import click
 
 from recovery.cli.params import BATCH
 from recovery.cli.runtime import Runtime, clock_start_option, json_option, pass_runtime, print_json, print_table
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.group()
@@ -27,11 +23,20 @@ def sla() -> None:
 @pass_runtime
 def scan(runtime: Runtime, dry_run: bool, batch: int | None, as_json: bool, clock_start: datetime | None) -> None:
     """Warn, escalate, remind and resume every complaint due now; print what was done."""
+    from recovery.cli.progress import progress
+    from recovery.engine.sla import due_count
     from recovery.engine.sla import scan as run_scan
 
     ctx = runtime.context(clock_start=clock_start)
     try:
-        report = run_scan(ctx, batch=batch or runtime.settings.daemon.batch, dry_run=dry_run)
+        # A dry run is one transaction rolled back at the end: no batches to show.
+        with progress("overdue scan", None if dry_run else due_count(ctx), unit="complaints") as bar:
+            report = run_scan(
+                ctx,
+                batch=batch or runtime.settings.daemon.batch,
+                dry_run=dry_run,
+                on_batch=lambda done, _actions: bar.update(done.looked),
+            )
     finally:
         ctx.db.dispose()
     actions = [
