@@ -31,6 +31,7 @@ CHUNK = 5000
 AMOUNT_MAX = Decimal(10) ** 12  # purchases.amount is NUMERIC(14, 2)
 NO_EMAIL = "invalid"  # customers known only by a feed id get <id>@<source>.invalid: the reserved TLD says so
 REPORTED = 20  # bad rows named in the error; the rest are counted
+NAME_MAX = 200  # customer references and order ids, as wide as their columns
 KNOWN_MAX = 200_000  # customer ids remembered during one import
 
 
@@ -112,28 +113,52 @@ def _parsed(rows: Iterable[tuple[int, Mapping[str, Any]]], tz: ZoneInfo, report:
 
 def parse_row(line: int, row: Mapping[str, Any], tz: ZoneInfo) -> Purchase:
     """One feed row as a Purchase; InvalidInputError names the field that is wrong."""
+    # Written for a million rows: plain locals, and the general checks only when a cheap one fails.
     get = row.get
-    values = ["" if (raw := get(name)) is None else str(raw).strip() for name in FIELDS]
-    for name, value in zip(REQUIRED, values, strict=False):
-        if not value:
-            raise InvalidInputError(f"{name}: missing")
-    joined = "".join(values)
-    problem = text_problem(joined)
-    if problem is not None:  # rare: find the field to name it
-        for name, value in zip(FIELDS, values, strict=True):
-            if text_problem(value) is not None:
-                raise InvalidInputError(f"{name}: {text_problem(value)}")
-    customer, order_id, ordered_at, amount, currency = values
+    customer = _text(get("customer"))
+    order_id = _text(get("order_id"))
+    ordered_at = _text(get("ordered_at"))
+    amount = _text(get("amount"))
+    currency = _text(get("currency"))
+    if not (customer and order_id and ordered_at and amount):
+        _missing(customer, order_id, ordered_at, amount)
+    joined = customer + order_id + ordered_at + amount + currency
+    if not joined.isascii() or "\x00" in joined:
+        _check_texts(customer, order_id, ordered_at, amount, currency)
+    if "@" in customer:
+        customer = normalise_email(customer)
+    elif len(customer) > NAME_MAX:
+        _limited("customer", customer, NAME_MAX)
+    if len(order_id) > NAME_MAX:
+        _limited("order_id", order_id, NAME_MAX)
     moment, day = _moment(ordered_at, tz)
     return Purchase(
-        line=line,
-        customer=normalise_email(customer) if "@" in customer else _limited("customer", customer, 200),
-        order_id=_limited("order_id", order_id, 200),
-        ordered_at=moment,
-        day=day,
-        amount=_amount(amount),
-        currency=_currency(currency),
+        line,
+        customer,
+        order_id,
+        moment,
+        day,
+        _amount(amount),
+        _currency(currency) if currency else None,
     )
+
+
+def _text(raw: Any) -> str:
+    return "" if raw is None else str(raw).strip()
+
+
+def _missing(*values: str) -> None:
+    for name, value in zip(REQUIRED, values, strict=True):
+        if not value:
+            raise InvalidInputError(f"{name}: missing")
+
+
+def _check_texts(*values: str) -> None:
+    """Name the field holding a NUL or a lone surrogate, if any (non-ASCII text is otherwise fine)."""
+    for name, value in zip(FIELDS, values, strict=True):
+        problem = text_problem(value)
+        if problem is not None:
+            raise InvalidInputError(f"{name}: {problem}")
 
 
 def _limited(name: str, value: str, limit: int) -> str:
