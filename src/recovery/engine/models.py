@@ -125,13 +125,18 @@ def _fit_counts(summary: Any, model: str) -> Any:
         return fit_bgnbd(summary.x, summary.t_x, summary.T)
     if model == "pareto_nbd":
         return fit_pareto_nbd(summary.x, summary.t_x, summary.T)
-    # auto: the likelier fit of the two, when both converge
+    # auto: the likelier fit of the two, when both converge. They run side by side: numpy and
+    # scipy's special functions release the GIL, so on two cores this takes the longer fit's time.
+    from concurrent.futures import ThreadPoolExecutor
+
     fits = []
-    for fitter in (fit_bgnbd, fit_pareto_nbd):
-        try:
-            fits.append(fitter(summary.x, summary.t_x, summary.T))
-        except ModelError:
-            continue
+    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fit") as pool:
+        running = [pool.submit(fitter, summary.x, summary.t_x, summary.T) for fitter in (fit_bgnbd, fit_pareto_nbd)]
+        for future in running:
+            try:
+                fits.append(future.result())
+            except ModelError:
+                continue
     if not fits:
         raise ModelError("neither BG/NBD nor Pareto/NBD converged on these purchases")
     return max(fits, key=lambda f: f.log_likelihood)
