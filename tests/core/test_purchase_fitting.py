@@ -137,3 +137,16 @@ def test_gamma_gamma_does_not_depend_on_the_currency_spend_is_counted_in() -> No
     # The same optimisation up to rounding: equal far inside the standard errors.
     assert rials.params == pytest.approx({**dollars.params, "gamma": dollars.params["gamma"] * 1e6}, rel=1e-4)
     assert rials.log_likelihood == pytest.approx(dollars.log_likelihood - 1000 * np.log(1e6), rel=1e-9)
+
+
+@pytest.mark.parametrize("fit", [fit_bgnbd, fit_pareto_nbd], ids=["bgnbd", "pareto-nbd"])
+def test_a_fit_without_standard_errors_finds_the_same_estimates(fit: Callable[..., FitResult]) -> None:
+    x, t_x, big_t = simulate_bgnbd(BGNBDParams(0.5, 5.0, 0.8, 2.5), 2000, np.random.default_rng(SEED))
+    full, quick = fit(x, t_x, big_t), fit(x, t_x, big_t, standard_errors=False)
+    assert (quick.params, quick.log_likelihood, quick.standard_errors) == (full.params, full.log_likelihood, None)
+
+
+def test_a_spend_fit_without_standard_errors_finds_the_same_estimates() -> None:
+    x, m_x = simulate_spend(GammaGammaParams(p=6.25, q=3.74, gamma=15.44), 3000, np.random.default_rng(SEED))
+    full, quick = fit_gamma_gamma(x, m_x), fit_gamma_gamma(x, m_x, standard_errors=False)
+    assert (quick.params, quick.log_likelihood, quick.standard_errors) == (full.params, full.log_likelihood, None)

@@ -121,17 +121,21 @@ def _undated(connection: Connection, tz: ZoneInfo) -> tuple[Any, Any, Any]:
 def _fit_counts(summary: Any, model: str) -> Any:
     from recovery.core.purchases import fit_bgnbd, fit_pareto_nbd
 
+    # Only the estimates are kept: the standard errors' numerical Hessian would be a quarter of the fit.
     if model == "bgnbd":
-        return fit_bgnbd(summary.x, summary.t_x, summary.T)
+        return fit_bgnbd(summary.x, summary.t_x, summary.T, standard_errors=False)
     if model == "pareto_nbd":
-        return fit_pareto_nbd(summary.x, summary.t_x, summary.T)
+        return fit_pareto_nbd(summary.x, summary.t_x, summary.T, standard_errors=False)
     # auto: the likelier fit of the two, when both converge. They run side by side: numpy and
     # scipy's special functions release the GIL, so on two cores this takes the longer fit's time.
     from concurrent.futures import ThreadPoolExecutor
 
     fits = []
     with ThreadPoolExecutor(max_workers=2, thread_name_prefix="fit") as pool:
-        running = [pool.submit(fitter, summary.x, summary.t_x, summary.T) for fitter in (fit_bgnbd, fit_pareto_nbd)]
+        running = [
+            pool.submit(fitter, summary.x, summary.t_x, summary.T, standard_errors=False)
+            for fitter in (fit_bgnbd, fit_pareto_nbd)
+        ]
         for future in running:
             try:
                 fits.append(future.result())
@@ -147,7 +151,7 @@ def _fit_spend(summary: Any) -> dict[str, Any] | None:
     from recovery.core.purchases import fit_gamma_gamma
 
     try:
-        found = fit_gamma_gamma(summary.x, summary.m_x)
+        found = fit_gamma_gamma(summary.x, summary.m_x, standard_errors=False)
     except ModelError as exc:
         return {"params": None, "log_likelihood": None, "customers": 0, "error": str(exc)}
     return {"params": found.params, "log_likelihood": found.log_likelihood, "customers": found.customers}

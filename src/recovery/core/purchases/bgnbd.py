@@ -69,7 +69,14 @@ def _log_dropped(params: BGNBDParams, x: FloatArray, t_x: FloatArray) -> FloatAr
     return np.where(repeat, term, -np.inf)
 
 
-def fit_bgnbd(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, start: BGNBDParams | None = None) -> FitResult:
+def fit_bgnbd(
+    x: npt.ArrayLike,
+    t_x: npt.ArrayLike,
+    T: npt.ArrayLike,
+    start: BGNBDParams | None = None,
+    *,
+    standard_errors: bool = True,
+) -> FitResult:
     """Maximum-likelihood BG/NBD parameters, summed over the distinct histories weighted by their counts."""
     xs, ts, Ts = histories(MODEL, x, t_x, T)
     if not (xs > 0).any():
@@ -83,7 +90,7 @@ def fit_bgnbd(x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, start: BGN
 
     first = start or BGNBDParams(1.0, 1.0, 1.0, 1.0)
     initial = np.array([first.r, first.alpha, first.a, first.b])
-    return maximise(MODEL, ("r", "alpha", "a", "b"), total, initial, int(xs.size))
+    return maximise(MODEL, ("r", "alpha", "a", "b"), total, initial, int(xs.size), standard_errors=standard_errors)
 
 
 def p_alive(params: BGNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike) -> FloatArray:

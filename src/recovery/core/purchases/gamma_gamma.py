@@ -71,7 +71,9 @@ def _log_likelihood(
     )
 
 
-def fit_gamma_gamma(x: npt.ArrayLike, m_x: npt.ArrayLike, start: GammaGammaParams | None = None) -> FitResult:
+def fit_gamma_gamma(
+    x: npt.ArrayLike, m_x: npt.ArrayLike, start: GammaGammaParams | None = None, *, standard_errors: bool = True
+) -> FitResult:
     """Maximum-likelihood Gamma-Gamma parameters from the repeat buyers (x > 0) and their average spend."""
     xs, ms = repeat_buyers(x, m_x)
     if xs.size < 2 or np.ptp(ms) == 0:
@@ -92,7 +94,14 @@ def fit_gamma_gamma(x: npt.ArrayLike, m_x: npt.ArrayLike, start: GammaGammaParam
         return weighted_total(weights, _log_likelihood(params, ux, log_m, log_mx, shared))
 
     first = start or GammaGammaParams(1.0, 1.0, scale)
-    unit = maximise(MODEL, ("p", "q", "gamma"), total, np.array([first.p, first.q, first.gamma / scale]), xs.size)
+    unit = maximise(
+        MODEL,
+        ("p", "q", "gamma"),
+        total,
+        np.array([first.p, first.q, first.gamma / scale]),
+        xs.size,
+        standard_errors=standard_errors,
+    )
     return _in_money(unit, scale)
 
 

@@ -76,7 +76,12 @@ def log_likelihood(params: ParetoNBDParams, x: npt.ArrayLike, t_x: npt.ArrayLike
 
 
 def fit_pareto_nbd(
-    x: npt.ArrayLike, t_x: npt.ArrayLike, T: npt.ArrayLike, start: ParetoNBDParams | None = None
+    x: npt.ArrayLike,
+    t_x: npt.ArrayLike,
+    T: npt.ArrayLike,
+    start: ParetoNBDParams | None = None,
+    *,
+    standard_errors: bool = True,
 ) -> FitResult:
     """Maximum-likelihood Pareto/NBD parameters, summed over the distinct histories weighted by their counts."""
     xs, ts, Ts = histories(MODEL, x, t_x, T)
@@ -94,7 +99,7 @@ def fit_pareto_nbd(
 
     first = start or ParetoNBDParams(1.0, 1.0, 1.0, 1.0)
     initial = np.array([first.r, first.alpha, first.s, first.beta])
-    return maximise(MODEL, ("r", "alpha", "s", "beta"), total, initial, int(xs.size))
+    return maximise(MODEL, ("r", "alpha", "s", "beta"), total, initial, int(xs.size), standard_errors=standard_errors)
 
 
 def _pairs(x: FloatArray, t: FloatArray) -> tuple[tuple[FloatArray, FloatArray], npt.NDArray[np.intp]]:
