@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -197,7 +198,9 @@ def test_pause_and_resume(opened: Recovery) -> None:
     assert json.loads(opened("complaint", "show", "1", "--json").out)["paused"] is True
     resumed = opened("complaint", "resume", "1", "--note", "photos arrived", "--by", "bob")
     assert resumed.code == 0, resumed
-    assert resumed.out.startswith("complaint 1 resumed; deadline 20"), resumed
+    assert re.fullmatch(r"complaint 1 resumed; deadline 20\d\d-\d\d-\d\d \d\d:\d\d [+-]\d\d:\d\d\n", resumed.out), (
+        resumed
+    )
 
 
 def test_pause_without_a_reason_is_refused(opened: Recovery, error_line: ErrorLine) -> None:

@@ -14,6 +14,7 @@ import click
 
 from recovery.cli.complaint_params import COMPLAINT
 from recovery.cli.runtime import Runtime, pass_runtime, print_json
+from recovery.cli.times import shown
 
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation
@@ -156,7 +157,7 @@ def resume(runtime: Runtime, complaint_id: int, actor: str, note: str, as_json: 
     if as_json:
         print_complaint(ctx, complaint_id)
         return
-    deadline = resumed.timers.deadline.isoformat() if resumed.timers.deadline else "none"
+    deadline = shown(resumed.timers.deadline, runtime.tz) if resumed.timers.deadline else "none"
     click.echo(f"complaint {complaint_id} resumed; deadline {deadline}")
 
 
