@@ -12,7 +12,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.special import expit, gammaln
 
-from recovery.core.purchases.fit import FitResult, maximise, weighted_rows, weighted_total
+from recovery.core.purchases.fit import FitResult, by_value, maximise, weighted_rows, weighted_total
 from recovery.core.purchases.hypergeometric import log_hyp2f1_scaled
 from recovery.core.purchases.summary import FloatArray, histories, on_distinct
 from recovery.errors import ModelError
@@ -92,10 +92,20 @@ def fit_pareto_nbd(
     (px, pt), at_t_x = _pairs(ux, ut)
     (qx, qT), at_T = _pairs(ux, uT)
 
+    # Terms of x alone and of T alone are computed once per distinct value (a few dozen x, a few
+    # hundred T), not once per history.
+    x_values, x_index = by_value(ux)
+    T_values, T_index = by_value(uT)
+
     def total(p: FloatArray) -> float:
         params = ParetoNBDParams(*p)
+        r, alpha, s, beta = p
         log_a0 = _log_a0(_log_end_term(params, px, pt)[at_t_x], _log_end_term(params, qx, qT)[at_T])
-        return weighted_total(weights, _log_likelihood(params, ux, log_a0, uT))
+        shared = gammaln(r + x_values) - gammaln(r) + r * np.log(alpha) + s * np.log(beta)
+        died = np.log(s) - np.log(r + s + x_values)
+        alive = -(r + ux) * np.log(alpha + T_values)[T_index] - s * np.log(beta + T_values)[T_index]
+        values = shared[x_index] + np.logaddexp(alive, died[x_index] + log_a0)
+        return weighted_total(weights, values)
 
     first = start or ParetoNBDParams(1.0, 1.0, 1.0, 1.0)
     initial = np.array([first.r, first.alpha, first.s, first.beta])
