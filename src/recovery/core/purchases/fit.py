@@ -14,6 +14,7 @@ import numpy as np
 import numpy.typing as npt
 from scipy.optimize import minimize
 
+from recovery.core.purchases.summary import distinct_rows
 from recovery.errors import ModelError
 
 FloatArray = npt.NDArray[np.float64]
@@ -37,8 +38,8 @@ class FitResult:
 
 def weighted_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], FloatArray]:
     """The distinct rows of ``columns`` and how often each occurs: the likelihood is summed once per row."""
-    rows, counts = np.unique(np.column_stack(columns), axis=0, return_counts=True)
-    return tuple(np.ascontiguousarray(rows[:, i]) for i in range(rows.shape[1])), counts.astype(np.float64)
+    rows, _, counts = distinct_rows(*columns)
+    return rows, counts.astype(np.float64)
 
 
 def weighted_total(weights: FloatArray, values: FloatArray) -> float:

@@ -14,7 +14,7 @@ from scipy.special import expit, gammaln
 
 from recovery.core.purchases.fit import FitResult, by_value, maximise, weighted_rows, weighted_total
 from recovery.core.purchases.hypergeometric import log_hyp2f1_scaled
-from recovery.core.purchases.summary import FloatArray, histories, on_distinct
+from recovery.core.purchases.summary import FloatArray, distinct_rows, histories, on_distinct
 from recovery.errors import ModelError
 
 MODEL = "pareto/nbd"
@@ -114,8 +114,8 @@ def fit_pareto_nbd(
 
 def _pairs(x: FloatArray, t: FloatArray) -> tuple[tuple[FloatArray, FloatArray], npt.NDArray[np.intp]]:
     """The distinct (x, t) pairs and, for each row, the index of its pair."""
-    rows, inverse = np.unique(np.column_stack((x, t)), axis=0, return_inverse=True)
-    return (rows[:, 0].copy(), rows[:, 1].copy()), inverse.reshape(-1)
+    (xs, ts), inverse, _ = distinct_rows(x, t)
+    return (xs, ts), inverse
 
 
 def _log_odds_dead(params: ParetoNBDParams, x: FloatArray, t_x: FloatArray, T: FloatArray) -> FloatArray:

@@ -149,15 +149,25 @@ def on_distinct(function: Callable[..., FloatArray], *columns: FloatArray) -> Fl
     """
     if columns[0].size < DISTINCT_FROM:
         return function(*columns)
-    # One integer key per row from each column's own distinct values: a 1-D sort of integers, far
-    # cheaper than numpy's unique over rows.
+    rows, inverse, _ = distinct_rows(*columns)
+    return np.asarray(function(*rows)[inverse], dtype=np.float64)
+
+
+def distinct_rows(*columns: FloatArray) -> tuple[tuple[FloatArray, ...], npt.NDArray[np.intp], npt.NDArray[np.intp]]:
+    """The distinct rows of ``columns`` in sorted order (as numpy's unique over rows gives them), each
+    row's index among them, and how often each occurs."""
     values, positions = zip(*(np.unique(column, return_inverse=True) for column in columns), strict=True)
+    if float(np.prod([found.size for found in values], dtype=np.float64)) >= 2.0**62:
+        table, inverse, counts = np.unique(np.column_stack(columns), axis=0, return_inverse=True, return_counts=True)
+        return tuple(np.ascontiguousarray(table[:, i]) for i in range(len(columns))), inverse.reshape(-1), counts
+    # One integer key per row from each column's own distinct values: a 1-D sort of integers, far
+    # cheaper than numpy's unique over rows, and the same order.
     key = np.zeros(columns[0].size, dtype=np.int64)
     for found, position in zip(values, positions, strict=True):
         key = key * found.size + position.reshape(-1)
-    keys, inverse = np.unique(key, return_inverse=True)
+    keys, inverse, counts = np.unique(key, return_inverse=True, return_counts=True)
     rows = []
     for found in reversed(values):
         keys, at = np.divmod(keys, found.size)
-        rows.append(found[at])
-    return np.asarray(function(*reversed(rows))[inverse.reshape(-1)], dtype=np.float64)
+        rows.append(np.asarray(found[at], dtype=np.float64))
+    return tuple(reversed(rows)), inverse.reshape(-1), counts
