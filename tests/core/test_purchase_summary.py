@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from recovery.core.purchases import PurchaseSummary, summarise
+from recovery.core.purchases.summary import distinct_rows, on_distinct
 from recovery.errors import InvalidInputError
 
 UNTIL = date(1997, 9, 30)
@@ -108,3 +109,20 @@ def test_a_nan_amount_is_refused() -> None:
 def test_no_purchases_give_an_empty_summary() -> None:
     summary = summarise(np.array([], dtype=str), np.array([], dtype="datetime64[D]"), np.array([]), UNTIL)
     assert len(summary) == 0
+
+
+def test_distinct_rows_are_numpys_unique_rows_with_their_positions_and_counts() -> None:
+    rng = np.random.default_rng(3)
+    x, t_x, big_t = rng.integers(0, 20, 5000) * 1.0, rng.integers(0, 700, 5000) / 7, rng.integers(0, 700, 5000) / 7
+    rows, inverse, counts = distinct_rows(x, t_x, big_t)
+    table, positions, seen = np.unique(
+        np.column_stack((x, t_x, big_t)), axis=0, return_inverse=True, return_counts=True
+    )
+    assert [list(column) for column in rows] == [list(table[:, i]) for i in range(3)]
+    assert (list(inverse), list(counts)) == (list(positions.reshape(-1)), list(seen))
+
+
+def test_on_distinct_gives_what_the_function_gives_row_by_row() -> None:
+    rng = np.random.default_rng(4)
+    x, big_t = rng.integers(0, 30, 5000) * 1.0, rng.integers(0, 700, 5000) / 7
+    assert list(on_distinct(lambda a, b: a * 1000 + b, x, big_t)) == list(x * 1000 + big_t)
