@@ -198,3 +198,29 @@ def test_starting_the_daemon_imports_neither_numpy_nor_scipy() -> None:
     code = "import sys, recovery.daemon; print(sorted({'numpy', 'scipy'} & set(sys.modules)))"
     found = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert found.stdout.strip() == "[]", found
+
+
+def left_running(ctx: Context, at: datetime) -> None:
+    """The day's claim as a daemon killed mid-run leaves it: running, never finished."""
+    with ctx.db.begin() as connection:
+        value = {"outcome": "running", "started_at": at.isoformat(), "pid": 1, "host": "gone"}
+        connection.execute(insert(runtime).values(key="daily_scores:1997-10-01", value=value, updated_at=at))
+
+
+def test_a_day_claimed_by_a_daemon_that_died_mid_run_is_taken_over_after_an_hour(
+    bought: Context, clock: SettableClock
+) -> None:
+    left_running(bought, DUE)
+    clock.set(DUE + timedelta(hours=1, minutes=1))
+
+    assert run_daily(bought).outcome == "scored"
+    assert recorded(bought, "1997-10-01")["outcome"] == "scored"
+    assert count(bought, select(func.count()).select_from(model_fits)) == 1
+
+
+def test_a_day_being_run_now_by_another_daemon_is_left_to_it(bought: Context, clock: SettableClock) -> None:
+    left_running(bought, DUE)
+    clock.set(DUE + timedelta(minutes=5))
+
+    assert run_daily(bought) == DailyRun(DUE.date(), "done-already")
+    assert count(bought, select(func.count()).select_from(model_fits)) == 0

@@ -12,10 +12,10 @@ import logging
 import os
 import socket
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from recovery.engine.context import Context
 from recovery.errors import ModelError
@@ -27,6 +27,7 @@ log = logging.getLogger(__name__)
 
 KEY_PREFIX = "daily_scores:"
 WAITING = ("not-due", "done-already")  # outcomes of a call that did nothing
+STALE = timedelta(hours=1)  # a run takes seconds; a claim this old was left by a daemon that died
 
 
 @dataclass
@@ -72,8 +73,9 @@ def run_daily(ctx: Context) -> DailyRun:
         return DailyRun(day, "not-due")
     key = day_key(day)
     with ctx.read() as connection:  # a read first: the daemon asks every tick, a write each time would cost
-        if runtime_store.get(connection, key) is not None:
-            return DailyRun(day, "done-already")
+        held = runtime_store.get(connection, key)
+    if held is not None and held.get("outcome") != "running":  # a running claim may be a dead daemon's
+        return DailyRun(day, "done-already")
     if not _claim(ctx, key, now):
         return DailyRun(day, "done-already")
     try:
@@ -87,12 +89,30 @@ def run_daily(ctx: Context) -> DailyRun:
 
 
 def _claim(ctx: Context, key: str, now: datetime) -> bool:
-    """Insert the day's row unless a row of that key exists: True for the one caller whose insert landed."""
+    """Insert the day's row unless a row of that key exists: True for the one caller whose insert landed.
+
+    A claim still ``running`` after ``STALE`` is a daemon killed mid-run (SIGKILL, a lost machine): the
+    work is safe to repeat, so one caller takes the day over, by a compare-and-set on its time.
+    """
     value = {"outcome": "running", "started_at": now.isoformat(), "pid": os.getpid(), "host": socket.gethostname()}
     with ctx.db.begin() as connection:
         statement = insert_ignoring_duplicates(connection, runtime).values(key=key, value=value, updated_at=now)
         # RETURNING, not rowcount, which psycopg may report as -1 for an INSERT.
-        return connection.execute(statement.returning(runtime.c.key)).first() is not None
+        if connection.execute(statement.returning(runtime.c.key)).first() is not None:
+            return True
+        held = connection.execute(select(runtime.c.value, runtime.c.updated_at).where(runtime.c.key == key)).first()
+        if held is None or held.value.get("outcome") != "running" or held.updated_at > now - STALE:
+            return False
+        taken = (
+            update(runtime)
+            .where(runtime.c.key == key, runtime.c.updated_at == held.updated_at)
+            .values(value={**value, "took_over": held.value}, updated_at=now)
+            .returning(runtime.c.key)
+        )
+        if connection.execute(taken).first() is None:
+            return False
+    log.warning("daily scores: taking over day %s, claimed at %s and never finished", key, held.updated_at)
+    return True
 
 
 def _record(ctx: Context, key: str, done: dict[str, Any]) -> None:
