@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from cli.conftest import Outcome
 from recovery.cli.main import main
 from recovery.config import load_settings, shipped_workflows
 from recovery.store.database import HEAD
@@ -36,16 +37,6 @@ class Place:
     @property
     def database(self) -> Path:
         return self.data_dir / "recovery.db"
-
-
-@dataclass(frozen=True)
-class Outcome:
-    code: int
-    out: str
-    err: str
-
-    def __str__(self) -> str:
-        return f"exit {self.code}\n--- stdout\n{self.out}--- stderr\n{self.err}"
 
 
 @pytest.fixture
