@@ -61,6 +61,16 @@ def shipped_workflows() -> Path:
     return Path(str(resources.files("recovery") / "workflows"))
 
 
+def shipped_surveys() -> Path:
+    """The directory of the surveys that ship inside the package (relationship, follow_up, win_back)."""
+    return Path(str(resources.files("recovery") / "surveys"))
+
+
+def shipped_reasons() -> Path:
+    """The reason taxonomy that ships inside the package (the checkout's config/reasons.yaml links to it)."""
+    return Path(str(resources.files("recovery") / "reasons" / "reasons.yaml"))
+
+
 class DatabaseSettings(_Section):
     url: str = Field(default_factory=default_database_url)
 
@@ -247,6 +257,39 @@ class RetentionSettings(_Section):
         return _clock_time(value, positive=True)
 
 
+class WinBackSettings(_Section):
+    """When a win-back case opens by itself; each cause opens at most one case."""
+
+    workflow: str = "win_back"
+    open_on_lost: bool = True  # a complaint ends lost (its defection role)
+    open_on_helpdesk_lost: bool = True  # a helpdesk sends customer.lost
+    open_on_at_risk: bool = True  # the daily run marks a valuable customer at risk
+
+
+class SurveySettings(_Section):
+    """Where surveys are read from and how their links are made."""
+
+    dir: Path = Field(default_factory=shipped_surveys)
+    base_url: str = "http://127.0.0.1:8080"  # the public address links are built from: {base_url}/s/{token}
+    secret_env: str = "RECOVERY_SURVEY_SECRET"  # the variable holding the key that signs the links
+    token_lifetime: str = "30d"
+    default_language: Literal["en", "nl", "de"] = "en"
+    max_answer: int = Field(default=4000, ge=1)  # characters of one open answer
+    follow_up: str = "follow_up"  # the survey a complaint's follow-up step sends; "" sends none
+
+    @field_validator("token_lifetime")
+    @classmethod
+    def _lifetime(cls, value: str) -> str:
+        return _clock_time(value, positive=True)
+
+
+class ReasonSettings(_Section):
+    """The reason taxonomy open answers are coded into."""
+
+    file: Path = Field(default_factory=shipped_reasons)
+    min_confidence: float = Field(default=0.6, gt=0, le=1)  # below it an answer waits for a person
+
+
 class Settings(BaseSettings):
     """Every setting, by section as in the TOML file."""
 
@@ -263,6 +306,9 @@ class Settings(BaseSettings):
     rewards: RewardSettings = RewardSettings()
     retention: RetentionSettings = RetentionSettings()
     log: LogSettings = LogSettings()
+    winback: WinBackSettings = WinBackSettings()
+    surveys: SurveySettings = Field(default_factory=SurveySettings)
+    reasons: ReasonSettings = Field(default_factory=ReasonSettings)
 
     @classmethod
     def settings_customise_sources(
@@ -319,11 +365,11 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _resolve_paths(document: dict[str, Any], base: Path) -> None:
     """Make the file's relative paths relative to ``base``, its directory, so any working directory will do."""
-    workflows, daemon, database = (document.get(key) for key in ("workflows", "daemon", "database"))
-    if isinstance(workflows, dict) and isinstance(workflows.get("dir"), str):
-        workflows["dir"] = _beside(base, workflows["dir"])
-    if isinstance(daemon, dict) and isinstance(daemon.get("lock_file"), str):
-        daemon["lock_file"] = _beside(base, daemon["lock_file"])
+    for section, key in (("workflows", "dir"), ("daemon", "lock_file"), ("surveys", "dir"), ("reasons", "file")):
+        values = document.get(section)
+        if isinstance(values, dict) and isinstance(values.get(key), str):
+            values[key] = _beside(base, values[key])
+    database = document.get("database")
     if isinstance(database, dict) and isinstance(database.get("url"), str):
         database["url"] = sqlite_url_beside(base, database["url"])
 

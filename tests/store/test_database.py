@@ -7,7 +7,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
-from recovery.store.database import check_current, connect, upgrade
+from recovery.store.database import HEAD, check_current, connect, upgrade
 from recovery.store.schema import customers, staff
 from recovery.store.sql import chunks, insert_ignoring_duplicates
 
@@ -75,7 +75,7 @@ def test_check_current_says_to_run_init_on_an_empty_database(db_url: str) -> Non
 def test_check_current_says_to_run_init_on_an_old_schema(db: Engine) -> None:
     with db.begin() as connection:
         connection.execute(text("UPDATE alembic_version SET version_num = '0000'"))
-    with pytest.raises(StorageError, match=r"schema is at 0000, this version needs 0004: run `recovery init`"):
+    with pytest.raises(StorageError, match=rf"schema is at 0000, this version needs {HEAD}: run `recovery init`"):
         check_current(db)
 
 

@@ -45,6 +45,7 @@ customers = Table(
     Column("external_source", String(64)),
     Column("external_id", String(200)),
     Column("created_at", UTCDateTime, nullable=False),
+    Column("language", String(8)),  # en | nl | de: the language surveys are sent in; NULL: the default
     UniqueConstraint("external_source", "external_id", name="uq_customers_external"),
 )
 
@@ -106,7 +107,12 @@ complaints = Table(
     Column("ticket_source", String(64)),
     Column("ticket_id", String(200)),
     Column("version", Integer, nullable=False, default=1),
+    # What the customer expected (refund, replacement, …): one side of the quality gap.
+    Column("expected", String(32)),
+    # Why an automatic opening happened (``winback:lost:12``): unique, so each cause opens one case.
+    Column("open_key", String(200)),
     UniqueConstraint("ticket_source", "ticket_id", name="uq_complaints_ticket"),
+    UniqueConstraint("open_key", name="uq_complaints_open_key"),
     Index("ix_complaints_due_at", "due_at"),
 )
 
@@ -131,6 +137,7 @@ follow_ups = Table(
     Column("complaint_id", ForeignKey("complaints.id"), nullable=False, index=True),
     Column("score", Integer, nullable=False),
     Column("comment", Text, nullable=False, default=""),
+    Column("perceived", String(32)),  # what the customer felt they received: the other side of the gap
     Column("recorded_by", String(64)),
     Column("recorded_at", UTCDateTime, nullable=False),
 )
@@ -328,4 +335,56 @@ follow_up_reminders = Table(
     Column("complaint_id", ForeignKey("complaints.id"), primary_key=True),
     Column("due_at", UTCDateTime, nullable=False, index=True),
     Column("raised_at", UTCDateTime),
+)
+
+# A survey sent to one customer: the token's nonce is single-use, so the row is what makes it so.
+survey_invitations = Table(
+    "survey_invitations",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("survey", String(64), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("complaint_id", ForeignKey("complaints.id")),
+    Column("nonce", String(32), nullable=False, unique=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("sent_by", String(64)),
+    Column("answered_at", UTCDateTime),
+)
+
+# One answer to one question, from the form, a webhook, a phone call or a win-back interview.
+survey_answers = Table(
+    "survey_answers",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("invitation_id", ForeignKey("survey_invitations.id")),
+    Column("survey", String(64), nullable=False),
+    Column("question", String(64), nullable=False),
+    Column("kind", String(16), nullable=False),  # open | csat | nps | ces | choice
+    Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
+    Column("complaint_id", ForeignKey("complaints.id"), index=True),
+    Column("language", String(8), nullable=False),
+    Column("number", Integer),  # the score of csat, nps and ces
+    Column("text", Text),  # an open answer, or the chosen option's key
+    Column("source", String(16), nullable=False),  # form | webhook | phone | interview
+    Column("recorded_by", String(64)),
+    Column("answered_at", UTCDateTime, nullable=False),
+    # Open answers only: rules (coded confidently), queued (for a person), person (coded by one).
+    Column("coding", String(16)),
+    UniqueConstraint("invitation_id", "question", name="uq_survey_answers_question"),
+    Index("ix_survey_answers_coding", "coding", "id"),
+)
+
+# The reasons an open answer was coded into. The rules' coding is kept beside a person's, which wins:
+# the pairs measure the rules.
+answer_reasons = Table(
+    "answer_reasons",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("answer_id", ForeignKey("survey_answers.id"), nullable=False, index=True),
+    Column("reason", String(48), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("coded_by", String(64), nullable=False),  # "rules", or the staff member's id
+    Column("coded_at", UTCDateTime, nullable=False),
 )
