@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONSTRAINTS := requirements/constraints.txt
 export RECOVERY_DATABASE_URL ?= sqlite:///var/recovery.db
 
-.PHONY: install lock db run test lint typecheck unit bench clean
+.PHONY: install lock db run test lint typecheck browser unit bench clean
 
 # pip first, so the second line has the pinned pip's --build-constraint (which pins setuptools too).
 $(STAMP): pyproject.toml $(CONSTRAINTS)
@@ -41,7 +41,18 @@ typecheck: install
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-unit: install
+# The browser tests drive Debian's Chromium through its ChromeDriver (tests/browser). As root this installs
+# them when missing; otherwise it says the command and goes on: those tests skip, or fail with CI=true.
+BROWSER_PACKAGES := chromium chromium-driver
+browser:  ## Chromium and ChromeDriver at /usr/bin for the browser tests
+	@if [ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ]; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES) \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(BROWSER_PACKAGES); } \
+		|| echo "warning: could not install $(BROWSER_PACKAGES); the browser tests will skip (or fail with CI=true)"; \
+	else echo "note: the browser tests need Chromium; run: sudo apt-get install -y $(BROWSER_PACKAGES)"; fi
+
+unit: install browser
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN)
 
 COVERAGE_MIN ?= 90
