@@ -4,6 +4,7 @@ The request path is short on purpose: read the body (refusing it past ``webhook.
 it streams), check the source's credentials, parse it into events, one INSERT per event in one
 transaction, answer. ``recovery.engine.inbox.apply_pending`` applies the stored events.
 ``/metrics`` and ``/openapi.json`` need the admin token when one is set (always off loopback).
+The survey form (``/s/{token}``, ``recovery.intake.survey_form``) is served here too, without it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from recovery.intake.metrics import DatabaseCollector, JobMetrics
 from recovery.intake.openapi import document
 from recovery.intake.rules import SourceRules
 from recovery.intake.sources import adapter
+from recovery.intake.survey_form import survey_routes
 
 log = logging.getLogger("recovery.intake")
 
@@ -296,6 +298,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", _guarded(metrics_text, token), methods=["GET"]),
         Route("/openapi.json", _guarded(openapi, token), methods=["GET"]),
+        *survey_routes(ctx, settings, env),  # public: the signed, single-use link is the customer's key
     ]
 
     app = Starlette(routes=routes, lifespan=_lifespan)
