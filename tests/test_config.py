@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from datetime import date, time
+from decimal import Decimal
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from recovery.config import DEFAULT_CONFIG, clock_duration, load_settings, parse_size
+from recovery.config import (
+    DEFAULT_CONFIG,
+    RetentionSettings,
+    Settings,
+    SettingsError,
+    WebhookSource,
+    clock_duration,
+    load_settings,
+    parse_size,
+)
 from recovery.core.durations import Duration
 from recovery.errors import ConfigError
 
@@ -199,3 +211,123 @@ def test_max_body_in_bytes(tmp_path: Path) -> None:
 
 def test_clock_duration() -> None:
     assert clock_duration("30s") == Duration(30, "s")
+
+
+def test_environment_values_take_the_setting_s_type(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {
+        "RECOVERY_DAEMON__BATCH": "25",
+        "RECOVERY_WINBACK__OPEN_ON_LOST": "false",
+        "RECOVERY_RETENTION__SCORE_AT": "05:30",
+        "RECOVERY_RETENTION__MARGIN": "0.4",
+        "RECOVERY_RETENTION__PRESCRIPTIONS__LOYAL__CAP": "12.50",
+        "RECOVERY_DAEMON__LOCK_FILE": "my.lock",
+    }.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings(config(tmp_path, ""))
+    assert (settings.daemon.batch, settings.winback.open_on_lost, settings.retention.score_at) == (
+        25,
+        False,
+        time(5, 30),
+    )
+    assert (settings.retention.margin, settings.retention.prescriptions["loyal"].cap) == (0.4, Decimal("12.50"))
+    assert settings.daemon.lock_file == Path("my.lock")  # from the working directory, as a flag's path
+
+
+def test_a_list_of_tables_from_the_environment_is_json(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_WEBHOOK__SOURCES", '[{"name": "shop", "kind": "generic", "unsigned": true}]')
+    [source] = load_settings(config(tmp_path, "")).webhook.sources
+    assert (source.name, source.kind, source.unsigned, source.options) == ("shop", "generic", True, {})
+
+
+def test_a_whole_section_from_the_environment_under_its_keys(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_LOG", '{"level": "debug", "format": "text"}')
+    monkeypatch.setenv("RECOVERY_LOG__FORMAT", "json")
+    log = load_settings(config(tmp_path, '[log]\nlevel = "error"\n')).log
+    assert (log.level, log.format) == ("debug", "json")
+
+
+def test_a_list_variable_that_is_not_json_is_named(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_CALENDAR__WORKDAYS", "mon")
+    with pytest.raises(ConfigError, match=r"^RECOVERY_CALENDAR__WORKDAYS: expected JSON"):
+        load_settings(config(tmp_path, ""))
+
+
+def test_variables_that_name_no_section_are_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("RECOVERY_ZENDESK_SECRET", "s3cret")
+    monkeypatch.setenv("RECOVERY_TEST_POSTGRES_URL", "postgresql://x")
+    assert load_settings(config(tmp_path, "[unknown_section]\nkey = 1\n")).database.url
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        pytest.param(
+            "[[webhook.sources]]\nname = 'A B'\nkind = 'generic'\n",
+            "webhook.sources.0.name: String should match pattern '^[a-z0-9_-]+$'",
+            id="pattern",
+        ),
+        pytest.param(
+            "[[webhook.sources]]\nkind = 'generic'\n", "webhook.sources.0.name: Field required", id="required"
+        ),
+        pytest.param(
+            "[retention.prescriptions.bogus]\ncap = 1\n",
+            "retention.prescriptions.bogus: Input should be 'dissatisfied', 'satisfied', 'loyal' or 'unknown'",
+            id="table-key",
+        ),
+        pytest.param(
+            "[retention.prescriptions.loyal]\ncap = -1\n",
+            "retention.prescriptions.loyal.cap: Input should be greater than or equal to 0",
+            id="nested-bound",
+        ),
+        pytest.param("[retention]\nmargin = 0\n", "retention.margin: Input should be greater than 0", id="gt"),
+        pytest.param(
+            "[retention]\nscore_at = 'dawn'\n", "retention.score_at: Input should be in a valid time", id="time"
+        ),
+        pytest.param(
+            "[winback]\nopen_on_lost = 'maybe'\n", "winback.open_on_lost: Input should be a valid boolean", id="bool"
+        ),
+        pytest.param("database = 5\n", "database: Input should be a valid dictionary", id="section-type"),
+    ],
+)
+def test_a_bad_nested_value_names_where_it_is(tmp_path: Path, text: str, problem: str) -> None:
+    path = config(tmp_path, text)
+    with pytest.raises(ConfigError) as raised:
+        load_settings(path)
+    assert str(raised.value).startswith(f"{path}: {problem}"), raised.value
+
+
+def test_a_bad_override_names_its_key(tmp_path: Path) -> None:
+    path = config(tmp_path, "")
+    with pytest.raises(ConfigError, match=rf"^{path}: daemon\.batch: Input should be greater than or equal to 1$"):
+        load_settings(path, {"daemon": {"batch": 0}})
+
+
+def test_sections_built_in_code_are_checked_and_coerced() -> None:
+    settings = Settings(
+        database={"url": "sqlite://"}, webhook={"port": "81", "sources": [{"name": "a", "kind": "front"}]}
+    )
+    assert (settings.database.url, settings.webhook.port, settings.webhook.sources[0].kind) == (
+        "sqlite://",
+        81,
+        "front",
+    )
+    assert RetentionSettings.parse({"prescriptions": {"loyal": {"floor": 0}}}).prescriptions["loyal"].floor == 0
+    with pytest.raises(SettingsError, match=r"^name: String should have at most 64 characters$"):
+        WebhookSource(name="s" * 65, kind="generic")
+    with pytest.raises(SettingsError, match=r"^kind: Input should be 'zendesk', .* or 'woocommerce'$"):
+        WebhookSource(name="s", kind="fax")  # type: ignore[arg-type]
+
+
+def test_a_setting_s_list_default_is_its_own() -> None:
+    first, second = Settings(), Settings()
+    first.calendar.workdays.append("sat")
+    assert second.calendar.workdays == ["mon", "tue", "wed", "thu", "fri"]
+
+
+def test_reading_the_settings_imports_no_pydantic() -> None:
+    code = (
+        "import sys, recovery.config as c; c.load_settings(); print(sorted(m for m in sys.modules if 'pydantic' in m))"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOVERY_")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
+    assert done.stdout.strip() == "[]", done.stdout

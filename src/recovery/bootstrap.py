@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import asdict, replace
 
 from recovery.clock import Clock, SystemClock
 from recovery.config import RetentionSettings, Settings
@@ -63,7 +63,7 @@ def retention_rules(section: RetentionSettings) -> RetentionRules:
     """The ``[retention]`` section as the core's rules; each class's prescription over its default."""
     prescriptions: dict[str, Prescription] = dict(DEFAULT_PRESCRIPTIONS)
     for kind, given in section.prescriptions.items():
-        changes = {k: v for k, v in given.model_dump().items() if v is not None}
+        changes = {k: v for k, v in asdict(given).items() if v is not None}
         prescriptions[kind] = replace(prescriptions[kind], **changes)
     for name, prescription in prescriptions.items():
         if prescription.floor > prescription.cap:

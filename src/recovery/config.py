@@ -10,6 +10,8 @@ from the working directory, as any command-line path is.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import re
 import tomllib
@@ -18,16 +20,15 @@ from datetime import date, time
 from decimal import Decimal
 from importlib import import_module, resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, get_args, get_origin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from recovery.core.calendar import WEEKDAYS, BusinessCalendar, HolidaysOnFirstUse
 from recovery.core.durations import Duration, parse_duration
 from recovery.errors import ConfigError
 from recovery.logs import LogSettings
+from recovery.sections import Section, is_structured, kind_of, members, setting
+from recovery.sections import SettingsError as SettingsError  # what a section built with a bad value raises
 
 DEFAULT_CONFIG = Path("config/recovery.toml")  # a checkout's own, read when run from the checkout
 APP_NAME = "recovery"
@@ -35,10 +36,6 @@ APP_NAME = "recovery"
 _SQLITE_URL = re.compile(r"^(?P<head>sqlite(?:\+\w+)?:///)(?P<path>[^?]*)(?P<query>\?.*)?$")
 _SIZE = re.compile(r"^\s*(\d+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$")
 _SIZE_UNITS = {None: 1, "B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3, "KB": 1000, "MB": 1000**2, "GB": 1000**3}
-
-
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 def user_config_file() -> Path:
@@ -71,57 +68,53 @@ def shipped_reasons() -> Path:
     return Path(str(resources.files("recovery") / "reasons" / "reasons.yaml"))
 
 
-class DatabaseSettings(_Section):
-    url: str = Field(default_factory=default_database_url)
+class DatabaseSettings(Section):
+    url: str = setting(factory=default_database_url)
 
 
-class WorkflowSettings(_Section):
-    dir: Path = Field(default_factory=shipped_workflows)
+class WorkflowSettings(Section):
+    dir: Path = setting(factory=shipped_workflows)
     default: str = "standard"
 
 
-class CalendarSettings(_Section):
-    timezone: str = "Europe/Amsterdam"
-    workdays: list[str] = ["mon", "tue", "wed", "thu", "fri"]
-    hours: str = "09:00-17:00"
-    holidays: str | list[date] = "NL"
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown timezone {value!r} (an IANA name such as Europe/Amsterdam)") from exc
+    return value
 
-    @field_validator("timezone")
-    @classmethod
-    def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown timezone {value!r} (an IANA name such as Europe/Amsterdam)") from exc
+
+def _known_days(value: list[str]) -> list[str]:
+    bad = [d for d in value if d not in WEEKDAYS]
+    if bad or not value:
+        raise ValueError(f"expected days from {', '.join(WEEKDAYS)}, got {value!r}")
+    return value
+
+
+def _holiday_spec(value: object) -> object:
+    # Checked first so that a bad date is named as such, not as a failed branch of the str | list union.
+    problem = f"expected a country code such as 'NL' or a list of dates such as [2026-12-24], got {value!r}"
+    if isinstance(value, str):
         return value
+    if not isinstance(value, list):
+        raise ValueError(problem)
+    try:
+        return [d if isinstance(d, date) else date.fromisoformat(d) for d in value]
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
 
-    @field_validator("workdays")
-    @classmethod
-    def _known_days(cls, value: list[str]) -> list[str]:
-        bad = [d for d in value if d not in WEEKDAYS]
-        if bad or not value:
-            raise ValueError(f"expected days from {', '.join(WEEKDAYS)}, got {value!r}")
-        return value
 
-    @field_validator("holidays", mode="before")
-    @classmethod
-    def _holiday_spec(cls, value: object) -> object:
-        # Checked here so that a bad date is named as such, not as a failed branch of the str | list union.
-        problem = f"expected a country code such as 'NL' or a list of dates such as [2026-12-24], got {value!r}"
-        if isinstance(value, str):
-            return value
-        if not isinstance(value, list):
-            raise ValueError(problem)
-        try:
-            return [d if isinstance(d, date) else date.fromisoformat(d) for d in value]
-        except (TypeError, ValueError):
-            raise ValueError(problem) from None
+def _hours(value: str) -> str:
+    _parse_hours(value)
+    return value
 
-    @field_validator("hours")
-    @classmethod
-    def _hours(cls, value: str) -> str:
-        _parse_hours(value)
-        return value
+
+class CalendarSettings(Section):
+    timezone: str = setting(default="Europe/Amsterdam", after=_known_zone)
+    workdays: list[str] = setting(default=["mon", "tue", "wed", "thu", "fri"], after=_known_days)
+    hours: str = setting(default="09:00-17:00", after=_hours)
+    holidays: str | list[date] = setting(default="NL", before=_holiday_spec)
 
     def calendar(self) -> BusinessCalendar:
         """The business calendar these settings describe."""
@@ -135,16 +128,30 @@ class CalendarSettings(_Section):
         )
 
 
-class DaemonSettings(_Section):
-    tick: str = "30s"
-    reward_every: str = "1d"
-    batch: int = Field(default=500, ge=1)
-    lock_file: Path | None = None
+def _clock_time(value: str) -> str:
+    """``value`` if it is clock time (30s, 1d); else ValueError."""
+    if parse_duration(value).is_business:
+        raise ValueError("expected clock time such as 30s or 1d, not business time")
+    return value
 
-    @field_validator("tick", "reward_every")
-    @classmethod
-    def _clock_duration(cls, value: str) -> str:
-        return _clock_time(value)
+
+def _positive_clock_time(value: str) -> str:
+    """``value`` if it is clock time above zero; else ValueError."""
+    if not parse_duration(_clock_time(value)).clock():
+        raise ValueError(f"expected a time above zero, got {value!r}")
+    return value
+
+
+def _size(value: str) -> str:
+    parse_size(value)
+    return value
+
+
+class DaemonSettings(Section):
+    tick: str = setting(default="30s", after=_clock_time)
+    reward_every: str = setting(default="1d", after=_clock_time)
+    batch: int = setting(default=500, ge=1)
+    lock_file: Path | None = None
 
 
 SourceKind = Literal[
@@ -152,36 +159,25 @@ SourceKind = Literal[
 ]
 
 
-class WebhookSource(_Section):
-    name: str = Field(pattern=r"^[a-z0-9_-]+$", max_length=64)  # the width of inbox.source
-    kind: SourceKind
+class WebhookSource(Section):
+    name: str = setting(pattern=r"^[a-z0-9_-]+$", max_length=64)  # the width of inbox.source
+    kind: SourceKind = setting()
     secret_env: str | None = None
     unsigned: bool = False
-    options: dict[str, Any] = {}
+    options: dict[str, Any] = setting(factory=dict)
 
 
-class WebhookSettings(_Section):
+class WebhookSettings(Section):
     host: str = "127.0.0.1"
-    port: int = Field(default=8080, ge=0, le=65535)
-    max_body: str = "1MiB"
+    port: int = setting(default=8080, ge=0, le=65535)
+    max_body: str = setting(default="1MiB", after=_size)
     reorder_window: str = "10m"
     admin_token_env: str = "RECOVERY_ADMIN_TOKEN"
-    header_timeout: str = "10s"
-    body_timeout: str = "30s"
-    keep_alive: str = "5s"
-    max_header: str = "16KiB"
-    sources: list[WebhookSource] = []
-
-    @field_validator("max_body", "max_header")
-    @classmethod
-    def _size(cls, value: str) -> str:
-        parse_size(value)
-        return value
-
-    @field_validator("header_timeout", "body_timeout", "keep_alive")
-    @classmethod
-    def _timeout(cls, value: str) -> str:
-        return _clock_time(value, positive=True)
+    header_timeout: str = setting(default="10s", after=_positive_clock_time)
+    body_timeout: str = setting(default="30s", after=_positive_clock_time)
+    keep_alive: str = setting(default="5s", after=_positive_clock_time)
+    max_header: str = setting(default="16KiB", after=_size)
+    sources: list[WebhookSource] = setting(factory=list)
 
     @property
     def max_body_bytes(self) -> int:
@@ -189,75 +185,67 @@ class WebhookSettings(_Section):
         return parse_size(self.max_body)
 
 
-class HealthSettings(_Section):
-    stale_ticks: int = Field(default=3, ge=1)
-    inbox_age: str = "5m"
-    inbox_backlog: int = Field(default=0, ge=0)
-    outbox_pending: int = Field(default=1000, ge=0)
-    outbox_dead: int = Field(default=100, ge=0)
-    timeout: str = "2s"
-
-    @field_validator("inbox_age", "timeout")
-    @classmethod
-    def _clock_duration(cls, value: str) -> str:
-        return _clock_time(value, positive=True)
+class HealthSettings(Section):
+    stale_ticks: int = setting(default=3, ge=1)
+    inbox_age: str = setting(default="5m", after=_positive_clock_time)
+    inbox_backlog: int = setting(default=0, ge=0)
+    outbox_pending: int = setting(default=1000, ge=0)
+    outbox_dead: int = setting(default=100, ge=0)
+    timeout: str = setting(default="2s", after=_positive_clock_time)
 
 
-class NotifySettings(_Section):
+class NotifySettings(Section):
     sink: Literal["log", "http", "smtp"] = "log"
     http_url: str | None = None
     http_secret_env: str | None = None
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 25
     smtp_from: str = "recovery@localhost"
-    max_attempts: int = Field(default=8, ge=1)
+    max_attempts: int = setting(default=8, ge=1)
     backoff: str = "30s"
 
 
-class RewardSettings(_Section):
+class RewardSettings(Section):
     confirm_window: str = "30d"
-    points_confirmed_flag: int = Field(default=10, ge=0)
-    points_recovered_customer: int = Field(default=25, ge=0)
-    cap_per_period: int = Field(default=200, ge=0)
-    low_score: int = Field(default=2, ge=1, le=5)
+    points_confirmed_flag: int = setting(default=10, ge=0)
+    points_recovered_customer: int = setting(default=25, ge=0)
+    cap_per_period: int = setting(default=200, ge=0)
+    low_score: int = setting(default=2, ge=1, le=5)
 
 
-class PrescriptionSettings(_Section):
+class PrescriptionSettings(Section):
     """One class's prescription; a key left out keeps the default of ``recovery.core.retention``."""
 
     advice: str | None = None
-    budget_share: float | None = Field(default=None, ge=0, le=1)
-    floor: Decimal | None = Field(default=None, ge=0)
-    cap: Decimal | None = Field(default=None, ge=0)
+    budget_share: float | None = setting(default=None, ge=0, le=1)
+    floor: Decimal | None = setting(default=None, ge=0)
+    cap: Decimal | None = setting(default=None, ge=0)
     severity: str | None = None
     second_follow_up: bool | None = None
 
 
-class RetentionSettings(_Section):
+class RetentionSettings(Section):
     model: Literal["bgnbd", "pareto_nbd", "auto"] = "auto"
-    horizon_weeks: float = Field(default=52.0, gt=0, le=520)
-    margin: float = Field(default=1.0, gt=0, le=1)
-    monthly_discount: float = Field(default=0.01, ge=0, lt=1)
+    horizon_weeks: float = setting(default=52.0, gt=0, le=520)
+    margin: float = setting(default=1.0, gt=0, le=1)
+    monthly_discount: float = setting(default=0.01, ge=0, lt=1)
     score_at: time = time(4, 0)
-    alive_low: float = Field(default=0.5, ge=0, le=1)
-    loyal_alive: float = Field(default=0.8, ge=0, le=1)
-    loyal_repeat_purchases: int = Field(default=3, ge=1)
-    low_score: int = Field(default=2, ge=1, le=5)
-    good_score: int = Field(default=4, ge=1, le=5)
-    at_risk_alive_below: float = Field(default=0.5, ge=0, le=1)
-    at_risk_top_share: float = Field(default=0.2, gt=0, le=1)
-    leave_probability: float = Field(default=0.5, ge=0, le=1)
-    leave_window: str = "180d"
-    leave_min_complainants: int = Field(default=30, ge=1)
-    prescriptions: dict[Literal["dissatisfied", "satisfied", "loyal", "unknown"], PrescriptionSettings] = {}
-
-    @field_validator("leave_window")
-    @classmethod
-    def _window(cls, value: str) -> str:
-        return _clock_time(value, positive=True)
+    alive_low: float = setting(default=0.5, ge=0, le=1)
+    loyal_alive: float = setting(default=0.8, ge=0, le=1)
+    loyal_repeat_purchases: int = setting(default=3, ge=1)
+    low_score: int = setting(default=2, ge=1, le=5)
+    good_score: int = setting(default=4, ge=1, le=5)
+    at_risk_alive_below: float = setting(default=0.5, ge=0, le=1)
+    at_risk_top_share: float = setting(default=0.2, gt=0, le=1)
+    leave_probability: float = setting(default=0.5, ge=0, le=1)
+    leave_window: str = setting(default="180d", after=_positive_clock_time)
+    leave_min_complainants: int = setting(default=30, ge=1)
+    prescriptions: dict[Literal["dissatisfied", "satisfied", "loyal", "unknown"], PrescriptionSettings] = setting(
+        factory=dict
+    )
 
 
-class WinBackSettings(_Section):
+class WinBackSettings(Section):
     """When a win-back case opens by itself; each cause opens at most one case."""
 
     workflow: str = "win_back"
@@ -266,79 +254,119 @@ class WinBackSettings(_Section):
     open_on_at_risk: bool = True  # the daily run marks a valuable customer at risk
 
 
-class SurveySettings(_Section):
+class SurveySettings(Section):
     """Where surveys are read from and how their links are made."""
 
-    dir: Path = Field(default_factory=shipped_surveys)
+    dir: Path = setting(factory=shipped_surveys)
     base_url: str = "http://127.0.0.1:8080"  # the public address links are built from: {base_url}/s/{token}
     secret_env: str = "RECOVERY_SURVEY_SECRET"  # the variable holding the key that signs the links
-    token_lifetime: str = "30d"
+    token_lifetime: str = setting(default="30d", after=_positive_clock_time)
     default_language: Literal["en", "nl", "de"] = "en"
-    max_answer: int = Field(default=4000, ge=1)  # characters of one open answer
+    max_answer: int = setting(default=4000, ge=1)  # characters of one open answer
     follow_up: str = "follow_up"  # the survey a complaint's follow-up step sends; "" sends none
 
-    @field_validator("token_lifetime")
-    @classmethod
-    def _lifetime(cls, value: str) -> str:
-        return _clock_time(value, positive=True)
 
-
-class ReasonSettings(_Section):
+class ReasonSettings(Section):
     """The reason taxonomy open answers are coded into."""
 
-    file: Path = Field(default_factory=shipped_reasons)
-    min_confidence: float = Field(default=0.6, gt=0, le=1)  # below it an answer waits for a person
+    file: Path = setting(factory=shipped_reasons)
+    min_confidence: float = setting(default=0.6, gt=0, le=1)  # below it an answer waits for a person
 
 
-class Settings(BaseSettings):
-    """Every setting, by section as in the TOML file."""
+class Settings(Section):
+    """Every setting, by section as in the TOML file; an unknown section is ignored."""
 
-    model_config = SettingsConfigDict(env_prefix="RECOVERY_", env_nested_delimiter="__", extra="ignore", frozen=True)
+    ignore_extra: ClassVar[bool] = True
 
     # Built when settings are loaded, not at import: the defaults read the platform's directories.
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    workflows: WorkflowSettings = Field(default_factory=WorkflowSettings)
-    calendar: CalendarSettings = CalendarSettings()
-    daemon: DaemonSettings = DaemonSettings()
-    webhook: WebhookSettings = WebhookSettings()
-    health: HealthSettings = HealthSettings()
-    notify: NotifySettings = NotifySettings()
-    rewards: RewardSettings = RewardSettings()
-    retention: RetentionSettings = RetentionSettings()
-    log: LogSettings = LogSettings()
-    winback: WinBackSettings = WinBackSettings()
-    surveys: SurveySettings = Field(default_factory=SurveySettings)
-    reasons: ReasonSettings = Field(default_factory=ReasonSettings)
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """The environment overrides the file, which arrives as init values."""
-        return (env_settings, init_settings)
+    database: DatabaseSettings = setting(factory=DatabaseSettings)
+    workflows: WorkflowSettings = setting(factory=WorkflowSettings)
+    calendar: CalendarSettings = setting(factory=CalendarSettings)
+    daemon: DaemonSettings = setting(factory=DaemonSettings)
+    webhook: WebhookSettings = setting(factory=WebhookSettings)
+    health: HealthSettings = setting(factory=HealthSettings)
+    notify: NotifySettings = setting(factory=NotifySettings)
+    rewards: RewardSettings = setting(factory=RewardSettings)
+    retention: RetentionSettings = setting(factory=RetentionSettings)
+    log: LogSettings = setting(factory=LogSettings)
+    winback: WinBackSettings = setting(factory=WinBackSettings)
+    surveys: SurveySettings = setting(factory=SurveySettings)
+    reasons: ReasonSettings = setting(factory=ReasonSettings)
 
 
-def load_settings(path: Path | None = None, overrides: Mapping[str, Mapping[str, Any]] | None = None) -> Settings:
-    """Read the TOML file (if any) and the environment; raise ConfigError naming the bad key."""
+def load_settings(
+    path: Path | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Settings:
+    """Read the TOML file (if any) and the environment (``os.environ`` by default); ConfigError names the bad key."""
     path = path or config_file()
+    environ = os.environ if environ is None else environ
     document = _read_toml(path)
     _resolve_paths(document, path.absolute().parent)
-    legacy_url = os.environ.get("RECOVERY_DATABASE_URL")
-    if legacy_url and "RECOVERY_DATABASE__URL" not in os.environ:
+    legacy_url = environ.get("RECOVERY_DATABASE_URL")
+    if legacy_url and "RECOVERY_DATABASE__URL" not in environ:
         document.setdefault("database", {})["url"] = legacy_url
     try:
-        settings = Settings(**document)
-    except ValidationError as exc:
-        raise ConfigError(_describe(exc, path)) from exc
+        settings = Settings.parse(_merged(document, _environment(environ)))
+    except SettingsError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
     for section, values in (overrides or {}).items():
-        changed = getattr(settings, section).model_copy(update=dict(values))
-        settings = settings.model_copy(update={section: changed})
+        try:
+            changed = dataclasses.replace(getattr(settings, section), **values)
+        except SettingsError as exc:
+            raise ConfigError(f"{path}: {SettingsError(exc.under(section))}") from exc
+        settings = dataclasses.replace(settings, **{section: changed})
     return settings
+
+
+def _environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The ``RECOVERY_SECTION[__KEY…]`` variables as a document; JSON for a list, a table or a whole section."""
+    document: dict[str, Any] = {}
+    named = [(name.lower().removeprefix("recovery_").split("__"), name) for name in environ]
+    for parts, name in sorted(named, key=lambda item: len(item[0])):  # RECOVERY_WEBHOOK before its keys
+        if not name.lower().startswith("recovery_") or kind_of(Settings, parts[0]) is None:
+            continue  # RECOVERY_DATABASE_URL, RECOVERY_CONFIG, a secret: not a section
+        value: Any = _decoded(name, environ[name], _kind_at(parts))
+        for part in reversed(parts):
+            value = {part: value}
+        document = _merged(document, value)
+    return document
+
+
+def _kind_at(parts: list[str]) -> Any:
+    """The type of the setting at ``parts`` (section, key, a table's key…); None if there is none."""
+    kind: Any = Settings
+    for part in parts:
+        if isinstance(kind, type) and issubclass(kind, Section):
+            kind = kind_of(kind, part)
+        elif get_origin(kind) is dict:
+            kind = get_args(kind)[1]
+        else:
+            return None
+    return kind
+
+
+def _decoded(name: str, raw: str, kind: Any) -> Any:
+    """A variable's value: JSON for a list, a table or a section, else the text (``str | list``: JSON if it is)."""
+    kinds = members(kind) if kind is not None else ()
+    if not any(is_structured(member) for member in kinds):
+        return raw
+    try:
+        return json.loads(raw)
+    except ValueError as exc:
+        if not all(is_structured(member) for member in kinds):
+            return raw  # calendar.holidays = NL
+        raise ConfigError(f"{name}: expected JSON (a list or a table): {exc}") from None
+
+
+def _merged(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    """``base`` with ``over``'s values, tables merged key by key."""
+    merged = dict(base)
+    for key, value in over.items():
+        below = merged.get(key)
+        merged[key] = _merged(below, value) if isinstance(value, Mapping) and isinstance(below, Mapping) else value
+    return merged
 
 
 def config_file() -> Path:
@@ -391,14 +419,6 @@ def _beside(base: Path, value: str) -> str:
     return os.path.normpath(base / Path(value).expanduser())
 
 
-def _describe(exc: ValidationError, path: Path) -> str:
-    first = exc.errors()[0]
-    key = ".".join(str(part) for part in first["loc"])
-    more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-    message = first["msg"].removeprefix("Value error, ")
-    return f"{path}: {key}: {message}{more}"
-
-
 def _parse_hours(value: str) -> tuple[time, time]:
     try:
         start, end = (time.fromisoformat(part.strip()) for part in value.split("-"))
@@ -420,16 +440,6 @@ def _country_holidays(code: str) -> Any:
         return import_module("holidays").country_holidays(code).__contains__
     except NotImplementedError as exc:
         raise ConfigError(f"calendar.holidays: unknown country code {code!r} for the holidays package") from exc
-
-
-def _clock_time(value: str, *, positive: bool = False) -> str:
-    """``value`` if it is clock time (30s, 1d), and more than zero when ``positive``; else ValueError."""
-    duration = parse_duration(value)
-    if duration.is_business:
-        raise ValueError("expected clock time such as 30s or 1d, not business time")
-    if positive and not duration.clock():
-        raise ValueError(f"expected a time above zero, got {value!r}")
-    return value
 
 
 def parse_size(value: str) -> int:

@@ -15,16 +15,14 @@ import sys
 from datetime import UTC, datetime
 from typing import IO, Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from recovery.sections import Section
 
 TEXT_FORMAT = "%(asctime)s level=%(levelname)s logger=%(name)s %(message)s"
 THIRD_PARTY = ("transitions", "apscheduler", "uvicorn", "uvicorn.access", "uvicorn.error", "httpx")
 
 
-class LogSettings(BaseModel):
+class LogSettings(Section):
     """``[log]``: the least level written and the line format."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     level: Literal["debug", "info", "warning", "error"] = "info"
     format: Literal["text", "json"] = "text"

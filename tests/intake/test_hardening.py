@@ -6,13 +6,12 @@ import json
 from typing import Any
 
 import pytest
-from pydantic import ValidationError
 from sqlalchemy import Engine, insert
 from sqlalchemy.exc import IntegrityError
 
 from intake.helpers import OPENED_EVENT, SECRET, AppClient, signed_headers
 from recovery.clock import SettableClock
-from recovery.config import Settings, WebhookSource
+from recovery.config import Settings, SettingsError, WebhookSource
 from recovery.engine.context import Context
 from recovery.errors import ConfigError
 from recovery.intake.app import create_app
@@ -114,5 +113,5 @@ def test_the_default_bind_stays_on_loopback() -> None:
 
 
 def test_a_source_name_longer_than_its_column_is_refused_at_start() -> None:
-    with pytest.raises(ValidationError, match="at most 64 characters"):
+    with pytest.raises(SettingsError, match="at most 64 characters"):
         WebhookSource(name="s" * 65, kind="generic", unsigned=True)

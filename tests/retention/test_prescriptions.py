@@ -174,7 +174,7 @@ def test_a_compensation_within_the_budget_keeps_the_budget_in_force(ctx: Context
 
 
 def test_a_money_less_compensation_is_within_any_budget(ctx: Context) -> None:
-    ctx.retention = retention_rules(RetentionSettings.model_validate({"prescriptions": {"unknown": {"floor": 0}}}))
+    ctx.retention = retention_rules(RetentionSettings.parse({"prescriptions": {"unknown": {"floor": 0}}}))
     complaint = opened(ctx, scored(ctx, None))
     fire(ctx, FireTrigger(complaint, "compensate", compensation=Compensation("gesture", Decimal(0))))
     [row] = stored(ctx, complaint)
@@ -209,14 +209,14 @@ def test_a_satisfied_customer_keeps_the_severity_asked_for(ctx: Context) -> None
 
 def test_a_severity_the_workflow_does_not_name_is_ignored(ctx: Context) -> None:
     settings = {"prescriptions": {"loyal": {"severity": "urgent"}}}
-    ctx.retention = retention_rules(RetentionSettings.model_validate(settings))
+    ctx.retention = retention_rules(RetentionSettings.parse(settings))
     complaint = open_complaint(ctx, OpenComplaint(scored(ctx, "loyal", 500.0), "late parcel", "normal"))
     assert get_complaint(ctx, complaint)["severity"] == "normal"
 
 
 def test_a_configured_prescription_overrides_the_default(ctx: Context) -> None:
     settings = {"prescriptions": {"dissatisfied": {"cap": 50, "advice": "call them today"}}}
-    ctx.retention = retention_rules(RetentionSettings.model_validate(settings))
+    ctx.retention = retention_rules(RetentionSettings.parse(settings))
     complaint = opened(ctx, scored(ctx, "dissatisfied", 10_000.0))
     shown = get_complaint(ctx, complaint)["prescription"]
     assert (shown["budget"], shown["advice"], shown["severity"]) == ("50.00", "call them today", "high")
