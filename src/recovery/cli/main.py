@@ -27,6 +27,7 @@ COMMANDS = {
     "model": "recovery.cli.model:model",
     "customers": "recovery.cli.customers:customers",
     "report": "recovery.cli.report:report",
+    "survey": "recovery.cli.survey:survey",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -45,6 +46,7 @@ HELP = {
     "model": "Fit the purchase models (lifetime value, still a customer).",
     "customers": "Score every customer: P(alive), CLV, loyalty class.",
     "report": "What complaints cost: revenue at risk, the value report.",
+    "survey": "Send surveys, record answers, code open answers.",
 }
 
 
