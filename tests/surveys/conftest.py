@@ -24,6 +24,7 @@ TO_COMPENSATED = ["apologize", "act", "empathize", "compensate"]
 def ctx(ctx: Context) -> Context:
     """The shared engine context with a survey secret and a public address."""
     ctx.surveys = SurveyConfig(secret=SECRET, base_url=BASE_URL)
+    ctx.surveys.taxonomy()  # the shipped reasons, read once before any test thread needs them
     return ctx
 
 

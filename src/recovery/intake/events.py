@@ -152,6 +152,19 @@ class CustomerLost(IntakeEvent):
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class SurveyAnswered(IntakeEvent):
+    """A customer answered one of our surveys somewhere else (a shop's form, a phone system): {question: value}."""
+
+    type: ClassVar[str] = "survey.answered"
+    survey: str
+    answers: dict[str, str]
+    customer: CustomerRef | None = None
+    language: str | None = None
+    complaint: int | None = None  # our complaint id, when the answers are about one (or the ticket's)
+    actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PurchaseMade(IntakeEvent):
     """A customer bought: one order of the shop, stored once per (source, order id); ``occurred_at`` is when."""
 
@@ -203,6 +216,7 @@ EVENT_TYPES = tuple(
         CustomerLost,
         PurchaseMade,
         PurchaseRefunded,
+        SurveyAnswered,
     )
 )
 

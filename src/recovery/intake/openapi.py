@@ -157,6 +157,23 @@ _GENERIC_EVENT = {
             {"reason": _TEXT, "customer": _CUSTOMER},
             anyOf=[{"required": ["ticket"]}, {"required": ["customer"]}],
         ),
+        _event(
+            "survey.answered",
+            ["survey", "answers"],
+            {
+                "survey": _TEXT,
+                "answers": {
+                    "type": "object",
+                    "description": "Each question's answer: text, or a whole number for a scale.",
+                    "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
+                },
+                "customer": _CUSTOMER,
+                "language": {"type": "string", "enum": ["en", "nl", "de"]},
+                "complaint": {"type": "integer", "description": "Our complaint id, when the answers are about one."},
+                "actor": _TEXT,
+            },
+            anyOf=[{"required": ["ticket"]}, {"required": ["customer"]}, {"required": ["complaint"]}],
+        ),
         _purchase("purchase.made", ["customer", "ordered_at"]),
         _purchase("purchase.refunded", [], anyOf=[{"required": ["occurred_at"]}, {"required": ["ordered_at"]}]),
     ],

@@ -222,6 +222,31 @@ def _lost(batch: Batch, row: dict[str, Any]) -> str | None:
     return None
 
 
+def _survey(batch: Batch, row: dict[str, Any]) -> str | None:
+    """Answers to one of our surveys run elsewhere: stored as from a webhook, about the ticket's complaint if any."""
+    from recovery.engine.surveys import record_in  # written alongside; imported when first needed
+
+    body = row["body"]
+    complaint = batch.complaint(body["complaint"]) if body.get("complaint") else batch.complaint_of(row)
+    customer_id = complaint.customer_id if complaint is not None else _customer_of(batch, row, create=True)
+    if customer_id is None:
+        raise InvalidInputError("customer: survey answers need the customer's email or id, or a complaint")
+    record_in(
+        batch.ctx,
+        batch.connection,
+        batch.steps,
+        body["survey"],
+        customer_id,
+        body["answers"],
+        source="webhook",
+        by=None,
+        at=row["occurred_at"],
+        complaint_id=None if complaint is None else complaint.id,
+        language=body.get("language"),
+    )
+    return None
+
+
 def _ignored(batch: Batch, row: dict[str, Any]) -> str | None:
     raise Ignored(row["body"].get("reason") or "nothing to apply")
 
@@ -260,5 +285,6 @@ HANDLERS = {
     "customer.flagged": Handler(_flag, reads_complaints=True),
     "customer.lost": Handler(_lost, reads_complaints=True),
     "ticket.assigned": Handler(_assigned, in_memory=True),
+    "survey.answered": Handler(_survey, reads_complaints=True),
     "ignored": Handler(_ignored),
 }

@@ -25,6 +25,7 @@ from recovery.intake.events import (
     CustomerRef,
     IntakeEvent,
     SatisfactionRated,
+    SurveyAnswered,
     TriggerFired,
     fit_key,
 )
@@ -162,6 +163,23 @@ def _lost(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
     )
 
 
+def _answered(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
+    """Answers to one of our surveys: ``answers`` maps each question to its value (text or a number)."""
+    answers = get(body, "answers", dict)
+    for key, value in answers.items():
+        if not isinstance(value, str | int) or isinstance(value, bool):
+            raise ShapeError(f"answers.{str(key)[:40]}", "expected text or a whole number")
+    return SurveyAnswered(
+        survey=_non_blank(body, "survey"),
+        answers={str(k): str(v) for k, v in answers.items()},
+        customer=_customer(body, "customer", required=common["ticket"] is None and "complaint" not in body),
+        language=_opt(body, "language"),
+        complaint=get(body, "complaint", int, required=False),
+        actor=_opt(body, "actor"),
+        **common,
+    )
+
+
 def _made(body: Mapping[str, Any], delivery_id: str) -> IntakeEvent:
     """A purchase as the feed's row: ``customer``, ``order_id``, ``ordered_at``, ``amount``, ``currency``."""
     customer = _buyer(body)
@@ -217,6 +235,7 @@ _PARSERS = {
     "satisfaction.rated": _rated,
     "customer.flagged": _flagged,
     "customer.lost": _lost,
+    "survey.answered": _answered,
 }
 
 __all__ = ["SignatureError", "parse", "sign", "verify"]
