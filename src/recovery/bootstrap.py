@@ -10,6 +10,7 @@ from recovery.core.durations import Duration, parse_duration
 from recovery.core.loyalty import LoyaltyRules
 from recovery.core.retention import DEFAULT_PRESCRIPTIONS, Prescription, RetentionRules
 from recovery.core.rewards import RewardRules
+from recovery.core.winback import WinBackRules
 from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
@@ -56,6 +57,8 @@ def configure(ctx: Context, settings: Settings) -> Context:
         low_score=rewards.low_score,
     )
     ctx.retention = retention_rules(settings.retention)
+    w = settings.winback
+    ctx.winback = WinBackRules(w.workflow, w.open_on_lost, w.open_on_helpdesk_lost, w.open_on_at_risk)
     return ctx
 
 

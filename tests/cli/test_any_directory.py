@@ -67,7 +67,7 @@ def test_init_then_list_with_the_shipped_workflows(place: Place, capsys: pytest.
     listed = run(capsys, "complaint", "list", "--json")
     assert (listed.code, json.loads(listed.out)) == (0, []), listed
     workflows = run(capsys, "workflow", "list", "--json")
-    assert [w["name"] for w in json.loads(workflows.out)] == ["minor", "standard"], workflows
+    assert [w["name"] for w in json.loads(workflows.out)] == ["minor", "standard", "win_back"], workflows
     assert list(place.cwd.iterdir()) == [], "nothing is written to the working directory"
 
 
@@ -203,6 +203,10 @@ def test_the_wheel_carries_the_shipped_workflows_and_the_licence(tmp_path: Path)
     (wheel,) = tmp_path.glob("recovery-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     shipped = {f"recovery/workflows/{path.name}" for path in shipped_workflows().glob("*.yaml")}
-    assert shipped == {"recovery/workflows/minor.yaml", "recovery/workflows/standard.yaml"}
+    assert shipped == {
+        "recovery/workflows/minor.yaml",
+        "recovery/workflows/standard.yaml",
+        "recovery/workflows/win_back.yaml",
+    }
     assert shipped <= names, sorted(names)
     assert any(name.endswith(".dist-info/licenses/LICENSE") for name in names), sorted(names)

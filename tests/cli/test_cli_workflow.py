@@ -19,7 +19,7 @@ def test_list_table(bare: Recovery) -> None:
     result = bare("workflow", "list")
     assert result.code == 0, result
     assert result.out.splitlines()[0].split() == ["name", "version", "initial", "states", "triggers"], result
-    assert len(result.out.splitlines()) == 4, result
+    assert len(result.out.splitlines()) == 5, result  # header, rule, minor, standard, win_back
 
 
 def test_list_json(bare: Recovery) -> None:
@@ -27,6 +27,7 @@ def test_list_json(bare: Recovery) -> None:
     assert sorted((r["name"], r["version"], r["states"], r["triggers"]) for r in rows) == [
         ("minor", 1, 9, 9),
         ("standard", 1, 9, 9),
+        ("win_back", 1, 6, 5),
     ]
 
 
@@ -53,7 +54,7 @@ def test_show_json(bare: Recovery) -> None:
 def test_show_unknown(bare: Recovery, error_line: ErrorLine) -> None:
     result = bare("workflow", "show", "gold")
     assert result.code == 1, result
-    assert error_line(result) == "error: unknown workflow 'gold'; known: minor, standard"
+    assert error_line(result) == "error: unknown workflow 'gold'; known: minor, standard, win_back"
 
 
 def test_validate_a_good_file(bare: Recovery) -> None:

@@ -41,7 +41,7 @@ def mistake(tmp_path: Path, change: Any) -> tuple[Path, str]:
 
 
 def test_the_shipped_files_are_valid() -> None:
-    assert set(load_dir(WORKFLOWS)) == {"standard", "minor"}
+    assert set(load_dir(WORKFLOWS)) == {"standard", "minor", "win_back"}
 
 
 def test_unknown_state_as_dest(tmp_path: Path) -> None:
@@ -124,7 +124,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
 
 def test_unknown_key_in_a_state(tmp_path: Path) -> None:
     path, problem = mistake(tmp_path, lambda d: d["states"][0].update(deadline="4bh"))
-    assert problem == f"{path}: states[0].deadline: unknown key; known: final, name, sla"
+    assert problem == f"{path}: states[0].deadline: unknown key; known: final, name, sla, timeout"
 
 
 @pytest.mark.parametrize("key", ["name", "initial"])

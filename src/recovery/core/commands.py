@@ -8,6 +8,8 @@ from datetime import datetime
 from recovery.core.guards import Compensation
 
 CHANNELS = ("phone", "email", "web", "store", "helpdesk")
+# What a customer may have expected: one side of the quality gap (the other is what they received).
+EXPECTATIONS = ("refund", "replacement", "repair", "apology", "explanation", "discount", "other")
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,8 @@ class OpenComplaint:
     ticket_source: str | None = None
     ticket_id: str | None = None
     at: datetime | None = None
+    expected: str | None = None  # what the customer expected: refund, replacement, … (the quality gap)
+    open_key: str | None = None  # why an automatic opening happened; each key opens one complaint
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +44,9 @@ class FireTrigger:
     reason: str | None = None
     expected_version: int | None = None
     at: datetime | None = None
+    reasons: tuple[str, ...] = ()  # reason codes (an interview's)
+    words: str | None = None  # the customer's own words (an interview's)
+    language: str | None = None  # the language of ``words``: en, nl, de
 
 
 @dataclass(frozen=True, slots=True)

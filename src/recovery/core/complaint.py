@@ -90,4 +90,6 @@ def facts_for(command: FireTrigger, complaint: Complaint, workflow: Workflow) ->
         command.reason,
         complaint.last_score,
         workflow.satisfaction_threshold,
+        command.reasons,
+        command.words,
     )

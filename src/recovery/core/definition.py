@@ -22,11 +22,15 @@ RECIPIENTS = ("assignee", "lead", "manager")  # whom an escalation step may noti
 
 @dataclass(frozen=True, slots=True)
 class StateDef:
-    """One state; ``sla`` is the time allowed in it before it is overdue."""
+    """One state; ``sla`` is the time allowed in it before it is overdue.
+
+    ``timeout``: a trigger the scheduler fires when the deadline passes, instead of escalating.
+    """
 
     name: str
     sla: Duration | None = None
     final: bool = False
+    timeout: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -32,6 +32,8 @@ class Facts:
     reason: str | None = None
     last_score: int | None = None
     threshold: int = 4
+    reasons: tuple[str, ...] = ()  # reason codes from the taxonomy (a win-back interview's)
+    words: str | None = None  # the customer's own words
 
 
 def has_compensation(facts: Facts) -> bool:
@@ -60,7 +62,13 @@ def has_reason(facts: Facts) -> bool:
     return bool(facts.reason and facts.reason.strip())
 
 
+def has_reasons_and_words(facts: Facts) -> bool:
+    """At least one reason code and the customer's own words were given."""
+    return bool(facts.reasons) and bool(facts.words and facts.words.strip())
+
+
 GUARDS: dict[str, Callable[[Facts], bool]] = {
+    "has_reasons_and_words": has_reasons_and_words,
     "has_compensation": has_compensation,
     "has_satisfaction": has_satisfaction,
     "customer_satisfied": customer_satisfied,
@@ -75,4 +83,6 @@ REFUSALS: dict[str, str] = {
     "customer_satisfied": "the customer's latest score is below the satisfaction threshold (or there is none)",
     "customer_dissatisfied": "the customer's latest score reaches the satisfaction threshold: resolve instead",
     "has_reason": "needs a reason",
+    "has_reasons_and_words": "needs at least one reason code from the taxonomy (--code) and the customer's "
+    "own words (--words)",
 }

@@ -38,6 +38,15 @@ def due_now(workflow: Workflow, timers: Timers, now: datetime, calendar: Busines
     return (replace(timers, **changes) if changes else timers), dues  # type: ignore[arg-type]
 
 
+def timed_out(workflow: Workflow, state: str, timers: Timers, now: datetime) -> str | None:
+    """The trigger to fire because ``state``'s deadline passed and the state declares a timeout; else None."""
+    trigger = workflow.state(state).timeout
+    running = not timers.closed and timers.paused_at is None
+    if trigger is None or not running or timers.deadline is None or timers.deadline > now:
+        return None
+    return trigger
+
+
 def pause_over(timers: Timers, now: datetime) -> bool:
     """A pause whose cap has been reached: the complaint resumes as of the cap."""
     ends = timers.pause_ends_at

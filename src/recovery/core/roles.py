@@ -24,10 +24,14 @@ class Role(StrEnum):
     REOPEN = "reopen"  # counted in the complaint's reopen count
     WITHDRAWAL = "withdrawal"  # the complaint is dropped (e.g. closed at the helpdesk)
     DEFECTION = "defection"  # the customer left; helpdesks' customer.lost fires it
+    # The win-back conversation (workflows/win_back.yaml):
+    CONTACT = "contact"  # the customer was reached
+    INTERVIEW = "interview"  # records the reasons they gave and their own words
+    REPURCHASE = "repurchase"  # they bought again: the purchase feed fires it, closing the case as won back
 
 
 ROLES: tuple[str, ...] = tuple(role.value for role in Role)
-CLOSING = frozenset({Role.RESOLUTION, Role.WITHDRAWAL, Role.DEFECTION})
+CLOSING = frozenset({Role.RESOLUTION, Role.WITHDRAWAL, Role.DEFECTION, Role.REPURCHASE})
 # Guards that read what a role records: the workflow must declare that role somewhere.
 GUARD_NEEDS = {
     "customer_satisfied": Role.FOLLOW_UP.value,

@@ -95,6 +95,7 @@ class _Parser:
         complete = transitions is not None and len(transitions) == len(doc.get("transitions") or [])
         if initial in names and transitions is not None and complete:
             self.reachability(initial, states, transitions)
+            self.timeouts(states, transitions)
             for where, message in roles.problems(transitions, {s.name for s in states if s.final}):
                 self.fail(where, message)
         if self.problems:
@@ -165,15 +166,19 @@ class _Parser:
                 self.fail(f"{where}.name", f"duplicate state {item['name']!r}")
                 continue
             for key in item:
-                if key not in ("name", "sla", "final"):
-                    self.fail(f"{where}.{key}", "unknown key; known: final, name, sla")
+                if key not in ("name", "sla", "final", "timeout"):
+                    self.fail(f"{where}.{key}", "unknown key; known: final, name, sla, timeout")
             sla = self.duration(item["sla"], f"{where}.sla") if "sla" in item else None
             final = item.get("final", False)
             if not isinstance(final, bool):
                 self.fail(f"{where}.final", f"expected true or false, got {final!r}")
             if final and sla is not None:
                 self.fail(f"{where}.sla", "a final state has no deadline")
-            states.append(StateDef(item["name"], sla, bool(final)))
+            timeout = item.get("timeout")
+            if timeout is not None and (not isinstance(timeout, str) or sla is None):
+                self.fail(f"{where}.timeout", "a timeout names the trigger fired when the state's sla passes")
+                timeout = None
+            states.append(StateDef(item["name"], sla, bool(final), timeout))
         return states
 
     def transitions(self, raw: object, states: list[StateDef]) -> tuple[TransitionDef, ...] | None:
@@ -282,6 +287,11 @@ class _Parser:
             if overdue_by is not None:
                 steps.append(EscalationStep(overdue_by, level, tuple(notify) if isinstance(notify, list) else ()))
         return tuple(steps)
+
+    def timeouts(self, states: list[StateDef], transitions: tuple[TransitionDef, ...]) -> None:
+        for i, state in enumerate(states):
+            if state.timeout and not any(t.trigger == state.timeout and state.name in t.sources for t in transitions):
+                self.fail(f"states[{i}].timeout", f"no trigger {state.timeout!r} leaves state {state.name!r}")
 
     def reachability(self, initial: str, states: list[StateDef], transitions: tuple[TransitionDef, ...]) -> None:
         reached, frontier = {initial}, [initial]

@@ -15,7 +15,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from recovery.core import deadlines
-from recovery.core.commands import CHANNELS, FireTrigger, OpenComplaint
+from recovery.core.commands import CHANNELS, EXPECTATIONS, FireTrigger, OpenComplaint
 from recovery.core.complaint import Complaint, evolve, facts_for, moved
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
@@ -74,7 +74,7 @@ def insert_complaint(
         ticket_id=command.ticket_id,
         due_at=deadlines.due_at(workflow, timers, ctx.calendar),
     )
-    complaint_id = store.insert(connection, new).id
+    complaint_id = store.insert(connection, new, expected=command.expected, open_key=command.open_key).id
     details: dict[str, Any] = {"severity": care.severity, "channel": command.channel}
     if care.raised:
         details.update(requested_severity=command.severity, severity_raised=care.raised)
@@ -113,6 +113,8 @@ def _check_open(workflow: Workflow, command: OpenComplaint) -> None:
         raise InvalidInputError(f"severity: unknown {command.severity!r}; known: {', '.join(workflow.severity)}")
     if command.channel not in CHANNELS:
         raise InvalidInputError(f"channel: unknown {command.channel!r}; known: {', '.join(CHANNELS)}")
+    if command.expected is not None and command.expected not in EXPECTATIONS:
+        raise InvalidInputError(f"expected: unknown {command.expected!r}; known: {', '.join(EXPECTATIONS)}")
 
 
 def _check_refs(connection: Connection, command: OpenComplaint) -> str | None:

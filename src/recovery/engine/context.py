@@ -11,6 +11,7 @@ from recovery.clock import Clock, SystemClock
 from recovery.core.calendar import BusinessCalendar
 from recovery.core.retention import DEFAULT_RETENTION, RetentionRules
 from recovery.core.rewards import DEFAULT_RULES, RewardRules
+from recovery.core.winback import DEFAULT_WINBACK, WinBackRules
 from recovery.engine.registry import WorkflowRegistry
 
 
@@ -26,6 +27,7 @@ class Context:
     reorder_window: timedelta = timedelta(minutes=10)  # how long a helpdesk event waits for its predecessor
     rewards: RewardRules = DEFAULT_RULES
     retention: RetentionRules = DEFAULT_RETENTION
+    winback: WinBackRules = DEFAULT_WINBACK
 
     def read(self) -> Connection:
         """A connection for reading only (on SQLite it takes no write lock)."""

@@ -20,8 +20,11 @@ from typing import Any
 from sqlalchemy import Connection, func, select
 
 from recovery.core import deadlines
+from recovery.core.commands import FireTrigger
 from recovery.core.complaint import Complaint, evolve
-from recovery.core.overdue import Due, due_now, pause_over
+from recovery.core.machine import Refused
+from recovery.core.overdue import Due, due_now, pause_over, timed_out
+from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
 from recovery.engine.pauses import resume_in
 from recovery.store import audit
@@ -40,7 +43,7 @@ TOPICS = {
     "final_warn": "complaint.final_warning",
     "final_breach": "complaint.final_breach",
 }
-KINDS = ("resume", "warn", "escalate", "remind_follow_up", "final_warn", "final_breach")
+KINDS = ("resume", "timeout", "warn", "escalate", "remind_follow_up", "final_warn", "final_breach")
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,12 +199,39 @@ def _look(
         complaint = resume_in(ctx, connection, complaint, ACTOR, "", automatic=True, at=complaint.timers.pause_ends_at)
         before[complaint.id] = complaint
         batch.count(Action(complaint.id, "resume", complaint.state))
+    trigger = timed_out(workflow, complaint.state, complaint.timers, batch.now)
+    if trigger is not None:
+        return _time_out(ctx, connection, complaint, trigger, batch, before)
     timers, dues = due_now(workflow, complaint.timers, batch.now, ctx.calendar)
     for due in dues:
         _record(complaint, due, batch)
     if timers is complaint.timers:
         return complaint
     return evolve(complaint, timers=timers, due_at=deadlines.due_at(workflow, timers, ctx.calendar))
+
+
+def _time_out(
+    ctx: Context,
+    connection: Connection,
+    complaint: Complaint,
+    trigger: str,
+    batch: _ScanBatch,
+    before: dict[int, Complaint],
+) -> Complaint:
+    """Fire the state's timeout trigger as of its deadline (downtime changes nothing), through the engine's steps."""
+    steps = Steps(ctx, connection, [complaint])
+    command = FireTrigger(complaint.id, trigger, actor=ACTOR, note="timed out", at=complaint.timers.deadline)
+    outcome = steps.fire(command)
+    steps.write()
+    if isinstance(outcome, Refused):  # a guard on a timeout: stop looking until someone acts
+        log.warning("complaint %s: timeout %s refused: %s", complaint.id, trigger, outcome.reason)
+        stuck = evolve(steps.current[complaint.id], due_at=None)
+        before[complaint.id] = steps.current[complaint.id]
+        return stuck
+    timed = steps.current[complaint.id]
+    before[complaint.id] = timed
+    batch.count(Action(complaint.id, "timeout", timed.state))
+    return timed
 
 
 def _record(complaint: Complaint, due: Due, batch: _ScanBatch) -> None:

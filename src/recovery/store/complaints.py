@@ -117,9 +117,10 @@ def claim_due(now: datetime, limit: int) -> Select[Any]:
     )
 
 
-def insert(connection: Connection, complaint: Complaint) -> Complaint:
-    """Insert a new complaint (its ``id`` is ignored); the stored copy, with its id."""
-    row = values_of(complaint, (*_PLAIN, *TIMER_FIELDS))
+def insert(connection: Connection, complaint: Complaint, **columns: object) -> Complaint:
+    """Insert a new complaint (its ``id`` is ignored), with ``columns`` the engine does not keep in memory
+    (``expected``, ``open_key``); the stored copy, with its id."""
+    row = {**values_of(complaint, (*_PLAIN, *TIMER_FIELDS)), **columns}
     complaint_id = inserted_id(connection.execute(complaints.insert().values(row)))
     return evolve(complaint, id=complaint_id)
 
