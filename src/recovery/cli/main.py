@@ -28,6 +28,7 @@ COMMANDS = {
     "customers": "recovery.cli.customers:customers",
     "report": "recovery.cli.report:report",
     "survey": "recovery.cli.survey:survey",
+    "reasons": "recovery.cli.reasons:reasons",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -47,6 +48,7 @@ HELP = {
     "customers": "Score every customer: P(alive), CLV, loyalty class.",
     "report": "What complaints cost: revenue at risk, the value report.",
     "survey": "Send surveys, record answers, code open answers.",
+    "reasons": "Why customers leave: the reason taxonomy; code one open answer.",
 }
 
 
