@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from recovery.core.surveys import nps_group
+
 
 class LoyaltyClass(StrEnum):
     """A customer's kind, as in the prescriptions; ``unknown`` until there is anything to go on."""
@@ -18,6 +20,11 @@ class LoyaltyClass(StrEnum):
     SATISFIED = "satisfied"
     LOYAL = "loyal"
     UNKNOWN = "unknown"
+
+
+# NPS groups (core/surveys.nps_group): 0-6 detractors, a dissatisfied sign; 9-10 promoters, a loyal one.
+DETRACTOR_NPS = 6
+PROMOTER_NPS = 9
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,12 +49,20 @@ class Evidence:
     scored_complaint: int | None = None
     open_complaints: tuple[int, ...] = ()
     lost_complaints: tuple[int, ...] = ()
+    nps: int | None = None  # the latest NPS answer (0-10) to a survey
+    nps_survey: str | None = None
 
 
 def classify(evidence: Evidence, rules: LoyaltyRules = LoyaltyRules()) -> tuple[LoyaltyClass, tuple[str, ...]]:
     """The customer's class and the reasons for it, most telling first."""
     e = evidence
-    if e.p_alive is None and e.latest_score is None and not e.open_complaints and not e.lost_complaints:
+    if (
+        e.p_alive is None
+        and e.latest_score is None
+        and e.nps is None
+        and not e.open_complaints
+        and not e.lost_complaints
+    ):
         return LoyaltyClass.UNKNOWN, ("no purchases or complaints yet",)
     unhappy = _dissatisfied(evidence, rules)
     if unhappy:
@@ -62,6 +77,8 @@ def _dissatisfied(e: Evidence, rules: LoyaltyRules) -> tuple[str, ...]:
     reasons = []
     if e.latest_score is not None and e.latest_score <= rules.low_score:
         reasons.append(f"follow-up score {e.latest_score} on complaint {e.scored_complaint}")
+    if e.nps is not None and e.nps <= DETRACTOR_NPS:
+        reasons.append(_nps_reason(e))
     reasons.extend(f"complaint {c} ended lost" for c in e.lost_complaints)
     reasons.extend(f"complaint {c} is open" for c in e.open_complaints)
     if e.p_alive is not None and e.p_alive < rules.alive_low and (e.repeat_purchases or 0) > 0:
@@ -70,6 +87,11 @@ def _dissatisfied(e: Evidence, rules: LoyaltyRules) -> tuple[str, ...]:
 
 
 def _loyal(e: Evidence, rules: LoyaltyRules) -> tuple[str, ...]:
+    promoter = e.nps is not None and e.nps >= PROMOTER_NPS
+    if promoter and (e.p_alive is None or e.repeat_purchases is None):  # their own word, before any model
+        if e.latest_score is not None and e.latest_score < rules.good_score:
+            return ()
+        return (_nps_reason(e),)
     if e.p_alive is None or e.repeat_purchases is None:
         return ()
     if e.p_alive < rules.loyal_alive or e.repeat_purchases < rules.loyal_repeat_purchases:
@@ -79,6 +101,8 @@ def _loyal(e: Evidence, rules: LoyaltyRules) -> tuple[str, ...]:
     reasons = [f"{e.repeat_purchases} repeat purchases", _alive_reason(e)]
     if e.latest_score is not None:
         reasons.append(f"follow-up score {e.latest_score} on complaint {e.scored_complaint}")
+    if promoter:
+        reasons.append(_nps_reason(e))
     return tuple(reasons)
 
 
@@ -90,7 +114,14 @@ def _satisfied(e: Evidence) -> tuple[str, ...]:
         reasons.append(_alive_reason(e))
     if e.latest_score is not None:
         reasons.append(f"follow-up score {e.latest_score} on complaint {e.scored_complaint}")
+    if e.nps is not None:
+        reasons.append(_nps_reason(e))
     return tuple(reasons) or ("no sign of trouble",)
+
+
+def _nps_reason(e: Evidence) -> str:
+    assert e.nps is not None
+    return f"NPS {e.nps} ({nps_group(e.nps)}) in the {e.nps_survey or 'latest'} survey"
 
 
 def _alive_reason(e: Evidence) -> str:

@@ -18,7 +18,15 @@ from recovery.core.retention import RetentionRules
 from recovery.core.roles import Role
 from recovery.engine.context import Context
 from recovery.errors import ModelError
-from recovery.store.schema import complaints, customer_scores, customers, follow_ups, loyalty_history, model_fits
+from recovery.store.schema import (
+    complaints,
+    customer_scores,
+    customers,
+    follow_ups,
+    loyalty_history,
+    model_fits,
+    survey_answers,
+)
 from recovery.store.sql import insert_many
 
 LOST_LOOKBACK = timedelta(days=365)  # a complaint lost longer ago than this no longer marks the customer
@@ -108,6 +116,7 @@ def _evidence(connection: Connection, numbers: dict[int, tuple[float, ...]], now
     """Each customer's evidence: the model's numbers, the latest follow-up score, open and lost complaints."""
     previous = dict(connection.execute(select(customer_scores.c.customer_id, customer_scores.c.p_alive)).all())
     latest = _latest_scores(connection)
+    nps = _latest_nps(connection)
     open_: dict[int, list[int]] = defaultdict(list)
     lost: dict[int, list[int]] = defaultdict(list)
     for row in connection.execute(
@@ -129,8 +138,18 @@ def _evidence(connection: Connection, numbers: dict[int, tuple[float, ...]], now
             scored_complaint=complaint,
             open_complaints=tuple(open_.get(customer_id, ())),
             lost_complaints=tuple(lost.get(customer_id, ())),
+            nps=nps.get(customer_id, (None, None))[0],
+            nps_survey=nps.get(customer_id, (None, None))[1],
         )
     return found
+
+
+def _latest_nps(connection: Connection) -> dict[int, tuple[int, str]]:
+    """customer id → (their latest NPS answer, its survey)."""
+    a = survey_answers.c
+    newest = select(func.max(a.id)).where(a.kind == "nps", a.number.is_not(None)).group_by(a.customer_id)
+    query = select(a.customer_id, a.number, a.survey).where(a.id.in_(newest.scalar_subquery()))
+    return {r.customer_id: (int(r.number), str(r.survey)) for r in connection.execute(query)}
 
 
 def _latest_scores(connection: Connection) -> dict[int, tuple[int, int]]:
