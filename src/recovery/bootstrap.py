@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from dataclasses import asdict, replace
 
 from recovery.clock import Clock, SystemClock
@@ -14,6 +16,7 @@ from recovery.core.winback import WinBackRules
 from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
+from recovery.engine.survey_config import SurveyConfig
 from recovery.errors import ConfigError
 from recovery.store.database import check_current, connect
 
@@ -58,8 +61,27 @@ def configure(ctx: Context, settings: Settings) -> Context:
     )
     ctx.retention = retention_rules(settings.retention)
     w = settings.winback
+    ctx.surveys = survey_config(settings)
     ctx.winback = WinBackRules(w.workflow, w.open_on_lost, w.open_on_helpdesk_lost, w.open_on_at_risk)
     return ctx
+
+
+def survey_config(settings: Settings, environ: Mapping[str, str] | None = None) -> SurveyConfig:
+    """``[surveys]`` and ``[reasons]`` as the engine reads them; the link secret from the variable named."""
+    s = settings.surveys
+    env = os.environ if environ is None else environ
+    return SurveyConfig(
+        directory=s.dir,
+        secret=env.get(s.secret_env) or None,
+        secret_env=s.secret_env,
+        base_url=s.base_url,
+        lifetime=_duration(s.token_lifetime, "surveys.token_lifetime").clock(),
+        default_language=s.default_language,
+        max_answer=s.max_answer,
+        follow_up=s.follow_up,
+        reasons_file=settings.reasons.file,
+        min_confidence=settings.reasons.min_confidence,
+    )
 
 
 def retention_rules(section: RetentionSettings) -> RetentionRules:

@@ -13,6 +13,7 @@ from recovery.core.retention import DEFAULT_RETENTION, RetentionRules
 from recovery.core.rewards import DEFAULT_RULES, RewardRules
 from recovery.core.winback import DEFAULT_WINBACK, WinBackRules
 from recovery.engine.registry import WorkflowRegistry
+from recovery.engine.survey_config import SurveyConfig
 
 
 @dataclass
@@ -28,6 +29,7 @@ class Context:
     rewards: RewardRules = DEFAULT_RULES
     retention: RetentionRules = DEFAULT_RETENTION
     winback: WinBackRules = DEFAULT_WINBACK
+    surveys: SurveyConfig = field(default_factory=SurveyConfig)
 
     def read(self) -> Connection:
         """A connection for reading only (on SQLite it takes no write lock)."""
