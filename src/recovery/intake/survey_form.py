@@ -104,7 +104,8 @@ class SurveyForm:
             return await run_in_threadpool(function, *args, **kwargs)
         except (LinkInvalid, LinkExpired, AlreadyAnswered) as exc:
             problem, status = LINK_PROBLEMS[type(exc)]
-            raise Problem(problem, status) from None
+            # The invitation's language where the engine says it; else the browser's (_problem).
+            raise Problem(problem, status, getattr(exc, "language", None)) from None
         except (SQLAlchemyError, ConfigError) as exc:
             log.error("event=survey_form_unavailable error=%s: %s", type(exc).__name__, str(exc)[:200])
             raise Problem("unavailable", 503) from None
