@@ -27,6 +27,7 @@ from recovery.core.overdue import Due, due_now, pause_over, timed_out
 from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
 from recovery.engine.pauses import resume_in
+from recovery.engine.survey_follow_up import send_follow_up_survey
 from recovery.store import audit
 from recovery.store import complaints as store
 from recovery.store.outbox import enqueue_many
@@ -205,6 +206,8 @@ def _look(
     timers, dues = due_now(workflow, complaint.timers, batch.now, ctx.calendar)
     for due in dues:
         _record(complaint, due, batch)
+    if any(due.kind == "remind_follow_up" for due in dues):  # the customer is asked too, in this transaction
+        send_follow_up_survey(ctx, connection, complaint, batch.now)
     if timers is complaint.timers:
         return complaint
     return evolve(complaint, timers=timers, due_at=deadlines.due_at(workflow, timers, ctx.calendar))
