@@ -70,3 +70,22 @@ def test_complaints_closed_before_roles_get_the_role_that_closed_them(db_url: st
         ("lost", "defection"),
         ("acting", None),
     ]
+
+
+def test_the_partial_index_has_its_condition_in_each_dialect(db: Engine) -> None:
+    """The metadata's index says ``WHERE status = 'open'`` to the engine's dialect, as migration 0001 made it."""
+    from sqlalchemy.schema import CreateIndex
+
+    [index] = [i for i in metadata.tables["flags"].indexes if i.name == "uq_flags_open_per_staff"]
+    created = str(CreateIndex(index).compile(dialect=db.dialect))
+    assert created.endswith("WHERE status = 'open'"), created
+
+
+def test_importing_the_tables_loads_no_postgresql_dialect() -> None:
+    """Naming ``postgresql_where`` in the Index would import the PostgreSQL dialect on every command."""
+    import subprocess
+    import sys
+
+    code = "import sys, recovery.store.schema; print('sqlalchemy.dialects.postgresql' in sys.modules)"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False", done.stderr

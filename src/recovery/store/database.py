@@ -15,6 +15,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, P
 from sqlalchemy.pool import NullPool
 
 from recovery.errors import ConfigError, StorageError
+from recovery.store.schema import for_dialect
 
 HEAD = "0005"
 # FULL: a commit is on disk (the WAL synced) before it returns, so a webhook answered 202 survives a power
@@ -37,15 +38,7 @@ def connect(url: str, *, pool: bool = True, create: bool = True) -> Engine:
     except ArgumentError as exc:
         raise ConfigError(f"database.url: not a database URL: {url!r}") from exc
     try:
-        if parsed.get_backend_name() == "sqlite":
-            if not create:
-                _require_file(parsed)
-            return _sqlite(url, parsed.database)
-        if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
-            parsed = parsed.set(drivername="postgresql+psycopg")
-        # pre-ping: a connection the server dropped (a restart, a failover) is replaced on checkout.
-        kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
-        return create_engine(parsed, hide_parameters=True, **kwargs)
+        engine = _engine(parsed, url, pool=pool, create=create)
     except (NoSuchModuleError, ImportError) as exc:  # an unknown scheme, or a driver that is not installed
         raise ConfigError(
             f"database.url: {describe(url)}: no driver for {parsed.drivername!r}; "
@@ -53,6 +46,20 @@ def connect(url: str, *, pool: bool = True, create: bool = True) -> Engine:
         ) from exc
     except OSError as exc:  # the SQLite file's directory cannot be made
         raise StorageError(f"cannot create the directory of the database {describe(url)}: {exc.strerror}") from exc
+    for_dialect(engine.dialect.name)  # its dialect is loaded now: the partial indexes can name their conditions
+    return engine
+
+
+def _engine(parsed: URL, url: str, *, pool: bool, create: bool) -> Engine:
+    if parsed.get_backend_name() == "sqlite":
+        if not create:
+            _require_file(parsed)
+        return _sqlite(url, parsed.database)
+    if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    # pre-ping: a connection the server dropped (a restart, a failover) is replaced on checkout.
+    kwargs: dict[str, Any] = {"pool_pre_ping": True} if pool else {"poolclass": NullPool}
+    return create_engine(parsed, hide_parameters=True, **kwargs)
 
 
 def describe(url: str | URL) -> str:
