@@ -57,13 +57,10 @@ def test_a_customer_fills_and_sends_the_form(driver: Any, site: Site, name: str,
     survey = SURVEYS[name]
     invitation = site.invite(name, language, name="Jo <i>Customer</i>")
     plan = planned(survey, language)
-    width, height, mobile = SCREENS[screen]
+    width = SCREENS[screen][0]
     keyboard = (language, screen) in KEYBOARD
     driver.get_log("browser")  # what earlier tests left
-    driver.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
-    )
+    emulate(driver, screen)
     driver.get(invitation.url)
     assert driver.execute_script("return document.documentElement.lang") == language
     assert driver.find_element(By.TAG_NAME, "h1").text == survey.title[language]
@@ -79,13 +76,62 @@ def test_a_customer_fills_and_sends_the_form(driver: Any, site: Site, name: str,
         ActionChains(driver).send_keys(Keys.ENTER).perform()  # the submit button has the focus
     else:
         driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
-    done = texts(language)["done_title"]
-    WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(
-        lambda d: d.find_element(By.TAG_NAME, "h1").text == done
-    )
+    wait_for_heading(driver, "h1", texts(language)["done_title"])
     check_png(screenshot(driver, SCREENSHOTS / f"{stem}-done.png"))
     assert site.answers(invitation.id) == stored(survey, plan)
-    errors = [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+    check_console(driver)
+
+
+@pytest.mark.parametrize("screen", SCREENS)
+def test_a_problem_is_said_next_to_its_question_and_a_used_link_says_so(driver: Any, site: Site, screen: str) -> None:
+    invitation = site.invite("follow_up", "de")
+    driver.get_log("browser")
+    emulate(driver, screen)
+    driver.get(invitation.url)
+    # As a browser without form validation would send it: the server says what the browser would have.
+    driver.execute_script("document.querySelectorAll('[required]').forEach(e => e.removeAttribute('required'))")
+    payload = '"><img src=x onerror=alert(1)><script>alert(2)</script>'
+    driver.find_element(By.ID, "q-better").send_keys(payload)
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    words = texts("de")
+    wait_for_heading(driver, ".summary h2", words["errors_title"])
+    assert driver.find_element(By.ID, "q-satisfaction-error").text.endswith(words["error_required"])
+    assert driver.find_element(By.ID, "q-better").get_attribute("value") == payload
+    assert driver.find_elements(By.TAG_NAME, "img") == []
+    check_png(screenshot(driver, SCREENSHOTS / f"problem-de-{screen}-errors.png"))
+    driver.find_element(By.CSS_SELECTOR, "label[for='q-satisfaction-4']").click()
+    driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for_heading(driver, "h1", words["done_title"])
+    assert site.answers(invitation.id) == {"satisfaction": 5, "better": payload}
+    driver.get(invitation.url)
+    assert driver.find_element(By.TAG_NAME, "h1").text == texts("en")["answered_title"]  # the browser's language
+    check_png(screenshot(driver, SCREENSHOTS / f"problem-de-{screen}-answered.png"))
+    check_console(driver, allowed=("422", "409"))
+
+
+def emulate(driver: Any, screen: str) -> None:
+    """The viewport of ``screen``; a phone also gets its pixel density and mobile layout rules."""
+    width, height, mobile = SCREENS[screen]
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 2 if mobile else 1, "mobile": mobile},
+    )
+
+
+def wait_for_heading(driver: Any, selector: str, text: str) -> None:
+    ignored = (NoSuchElementException, StaleElementReferenceException)
+    WebDriverWait(driver, 10, ignored_exceptions=ignored).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, selector).text == text
+    )
+
+
+def check_console(driver: Any, allowed: tuple[str, ...] = ()) -> None:
+    """No error in the browser's console; ``allowed`` are statuses the test asked for (Chrome logs each 4xx)."""
+    errors = [
+        entry
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and not any(f"status of {status}" in entry["message"] for status in allowed)
+    ]
     assert errors == [], f"console errors: {errors}"
 
 
