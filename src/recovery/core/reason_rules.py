@@ -20,6 +20,7 @@ WEIGHTS = {"strong": 0.85, "weak": 0.4}  # two weak hints of one reason make 0.6
 FUZZY_WEIGHT = 0.9  # a pattern matched through a misspelt word counts a little less
 FUZZY_CUTOFF = 85  # rapidfuzz ratio: one letter dropped or doubled in a word of four or more
 FUZZY_MIN_LENGTH = 4
+TOKEN_CACHE = 20_000
 GAP = 3  # words allowed between two words of a pattern ("promised … a refund")
 DISMISSAL_GAP = 1  # a dismissal's words are (nearly) next to each other: "not the problem", "not really the problem"
 _CLAUSE = re.compile(r"[.,;:!?()\n]+|\s[-–]\s")
@@ -86,6 +87,8 @@ def negated(before: list[Token], negators: frozenset[str], intensifiers: frozens
 
 
 def _same(word: str, token: Token) -> bool:
+    if word[0] not in "=*" and word[-1] != "*":  # a stem: by far the most patterns' words
+        return word == token.stem
     if word.startswith("="):
         return token.word == word[1:]
     if word.startswith("*") and word.endswith("*"):
@@ -103,9 +106,8 @@ class Matcher:
     def __init__(self, taxonomy: Taxonomy, language: str) -> None:
         import snowballstemmer  # type: ignore[import-untyped]  # no type information shipped
 
-        self._stem: Callable[[str], str] = functools.lru_cache(maxsize=4096)(
-            snowballstemmer.stemmer(STEMMERS[language]).stemWord
-        )
+        self._stem: Callable[[str], str] = snowballstemmer.stemmer(STEMMERS[language]).stemWord
+        self._tokens: dict[str, Token] = {}
         negation = taxonomy.negation[language]
         self.negators = frozenset(_words(" ".join(negation.negators)))
         self.intensifiers = frozenset(_words(" ".join(negation.intensifiers)))
@@ -119,6 +121,14 @@ class Matcher:
                     found.setdefault((reason.key, pattern.words), pattern)  # "wait", "waited": one hint
         # Strong and longer patterns first: they take their words before a weaker one inside them can.
         self.patterns = sorted(found.values(), key=lambda p: (-p.weight, -len(p.words)))
+        self._starting: dict[str, list[int]] = {}  # a pattern's index by its first word (stem or =exact)
+        self._anywhere: list[int] = []  # patterns starting with a part of a word, checked in every clause
+        for index, pattern in enumerate(self.patterns):
+            first = pattern.words[0]
+            if "*" in first:
+                self._anywhere.append(index)
+            else:
+                self._starting.setdefault(first, []).append(index)
         surface = {w for p in (*reason_phrases(taxonomy, language), *negation.dismissals) for w in _words(p)}
         plain = {word.lstrip("=") for word in surface if "*" not in word}
         self.known = {self._stem(word) for word in plain} | self.negators
@@ -137,7 +147,8 @@ class Matcher:
             if any(d.find(clause, frozenset(), frozenset()) for d in self.dismissals):
                 continue  # "the price was not the problem": nothing in this clause is a reason
             credited: dict[str, set[int]] = {}  # a word is one hint for a reason, however many patterns hold it
-            for index, pattern in enumerate(self.patterns):
+            for index in self._candidates(clause):
+                pattern = self.patterns[index]
                 hit = pattern.find(clause, self.negators, self.intensifiers)
                 used = credited.setdefault(pattern.reason, set())
                 if hit is None or hit.positions & used:
@@ -149,6 +160,14 @@ class Matcher:
             reason = self.patterns[index].reason
             doubt[reason] = doubt.get(reason, 1.0) * (1.0 - weight)
         return {reason: 1.0 - left for reason, left in doubt.items()}
+
+    def _candidates(self, clause: list[Token]) -> list[int]:
+        """The patterns that can occur in ``clause`` (their first word is in it), in the order of ``patterns``."""
+        found = set(self._anywhere)
+        for token in clause:
+            found.update(self._starting.get(token.stem, ()))
+            found.update(self._starting.get("=" + token.word, ()))
+        return sorted(found)
 
     def clauses(self, text: str) -> Iterator[list[Token]]:
         """The answer's clauses (split at punctuation and at words such as "but"), as tokens."""
@@ -163,6 +182,14 @@ class Matcher:
             yield clause
 
     def _token(self, raw: str) -> Token:
+        token = self._tokens.get(raw)
+        if token is None:
+            token = self._tokens[raw] = self._read(raw)
+            if len(self._tokens) > TOKEN_CACHE:  # an answer's words repeat across answers; a bounded memory
+                self._tokens.pop(next(iter(self._tokens)))
+        return token
+
+    def _read(self, raw: str) -> Token:
         stem = self._stem(raw)
         if stem in self.known or len(raw) < FUZZY_MIN_LENGTH:
             return Token(raw, stem, raw)
