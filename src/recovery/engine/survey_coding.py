@@ -46,7 +46,7 @@ def uncoded(ctx: Context, limit: int = 50) -> list[dict[str, Any]]:
     query = select(survey_answers).where(a.coding == "queued").order_by(a.id).limit(limit)
     with ctx.read() as connection:
         found = [dict(r) for r in connection.execute(query).mappings()]
-        guesses = _reasons_of(connection, [r["id"] for r in found])
+        guesses = reasons_of(connection, [r["id"] for r in found])
     return [{**answer_view(r), "reasons": guesses.get(r["id"], [])} for r in found]
 
 
@@ -84,7 +84,7 @@ def code_by_person(ctx: Context, answer_id: int, reasons: Sequence[str], by: str
                 {"answer_id": answer_id, "reasons": keys},
             )
             audit.append(connection, [_in_state(connection, entry)])
-        coded = _reasons_of(connection, [answer_id])
+        coded = reasons_of(connection, [answer_id])
     return {**answer_view({**answer, "coding": "person"}), "reasons": coded.get(answer_id, [])}
 
 
@@ -94,7 +94,8 @@ def _in_state(connection: Connection, entry: audit.AuditRow) -> audit.AuditRow:
     return {**entry, "source": state or "", "dest": state or ""}
 
 
-def _reasons_of(connection: Connection, answer_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+def reasons_of(connection: Connection, answer_ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The reasons of each answer (rules' and people's), by answer id, in the order they were coded."""
     found: dict[int, list[dict[str, Any]]] = {}
     if not answer_ids:
         return found
