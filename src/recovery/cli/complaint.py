@@ -13,7 +13,7 @@ from recovery.cli.complaint_params import COMPLAINT, SEVERITY, STATE
 from recovery.cli.complaint_steps import COMMANDS, print_complaint
 from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
-from recovery.core.commands import CHANNELS
+from recovery.core.commands import CHANNELS, EXPECTATIONS
 
 LIST_COLUMNS = ["id", "state", "severity", "customer", "assignee", "deadline", "escalation_level", "summary"]
 # An export keeps every field a script may want, the customer's name and email beside their id.
@@ -71,6 +71,7 @@ def csv_option(function: F) -> F:
     "--json", "as_json", is_flag=True, help="Print the complaint as `show --json` does, with severity_raised."
 )
 @click.option("--quiet", "-q", is_flag=True, help="Print only the new complaint's id.")
+@click.option("--expected", type=click.Choice(EXPECTATIONS), help="What the customer expected us to do.")
 @pass_runtime
 def open_(
     runtime: Runtime,
@@ -83,6 +84,7 @@ def open_(
     actor: str,
     as_json: bool,
     quiet: bool,
+    expected: str | None,
 ) -> None:
     """Open a complaint for a customer; print its class's prescription (and a severity the class raised)."""
     from recovery.core.commands import OpenComplaint
@@ -103,7 +105,7 @@ def open_(
         customer_id = find_customer(connection, customer_ref)["id"]
         check_known(connection, actor)
     complaint_id = open_complaint(
-        ctx, OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor)
+        ctx, OpenComplaint(customer_id, summary, severity, channel, workflow, assignee, actor, expected=expected)
     )
     if quiet:
         click.echo(complaint_id)

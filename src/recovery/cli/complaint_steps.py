@@ -8,6 +8,7 @@ complaint as it now is, in the shape of ``complaint show --json``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
@@ -66,6 +67,14 @@ def print_complaint(ctx: Context, complaint_id: int) -> None:
 @click.option("--comment", default="", help="The customer's own words at follow-up.")
 @click.option("--reason", help="Why (withdraw, defect).")
 @click.option("--approved-by", help="Staff id of the lead or manager who approves a compensation above the budget.")
+@click.option(
+    "--code",
+    "codes",
+    multiple=True,
+    help="A reason the customer gave (`recovery reasons list`; repeatable): an interview.",
+)
+@click.option("--words", help="The customer's own words (an interview).")
+@click.option("--language", type=click.Choice(["en", "nl", "de"]), help="The language of --words (default: detected).")
 @result_json_option
 @pass_runtime
 def fire(
@@ -79,6 +88,9 @@ def fire(
     comment: str,
     reason: str | None,
     approved_by: str | None,
+    codes: tuple[str, ...],
+    words: str | None,
+    language: str | None,
     as_json: bool,
 ) -> None:
     """Fire a trigger of the complaint's workflow (`complaint show` lists the ones allowed next)."""
@@ -94,7 +106,8 @@ def fire(
         require_trigger(ctx, complaint_id, trigger)
     except UnknownTrigger as exc:  # a typo is bad usage, answered before anything is written
         raise click.UsageError(str(exc)) from None
-    fired = fire_trigger(ctx, FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason))
+    command = FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
+    fired = fire_trigger(ctx, replace(command, reasons=codes, words=words, language=language))
     if as_json:
         print_complaint(ctx, complaint_id)
         return

@@ -29,6 +29,7 @@ COMMANDS = {
     "report": "recovery.cli.report:report",
     "survey": "recovery.cli.survey:survey",
     "reasons": "recovery.cli.reasons:reasons",
+    "winback": "recovery.cli.winback:winback",
 }
 HELP = {
     "init": "Create or upgrade the database.",
@@ -49,6 +50,7 @@ HELP = {
     "report": "What complaints cost: revenue at risk, the value report.",
     "survey": "Send surveys, record answers, code open answers.",
     "reasons": "Why customers leave: the reason taxonomy; code one open answer.",
+    "winback": "Win back customers who left or are fading: open, list, show cases.",
 }
 
 

@@ -7,8 +7,9 @@ from datetime import datetime
 from sqlalchemy import Connection, select
 
 from recovery.core.complaint import Complaint, evolve
-from recovery.engine.complaints import Steps, check_actor, check_moment
+from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
+from recovery.engine.input_checks import check_actor, check_moment
 from recovery.errors import InvalidInputError, NotFoundError
 from recovery.store import audit
 from recovery.store import complaints as store

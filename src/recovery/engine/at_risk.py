@@ -17,6 +17,8 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Result, Row, func, select, update
 
+from recovery.core.winback import at_risk_key
+from recovery.engine import winback
 from recovery.engine.context import Context
 from recovery.store.outbox import enqueue_many
 from recovery.store.schema import complaints, customer_scores, customers, customers_at_risk, purchases, staff
@@ -31,12 +33,13 @@ class AtRiskRun:
     """What one run did: customers newly marked, marks re-armed by a purchase, notices queued."""
 
     marked: int = 0
+    cases: int = 0  # win-back cases opened for the customers marked
     rearmed: int = 0
     notices: int = 0
 
     def summary(self) -> dict[str, int]:
         """The run as JSON-ready data."""
-        return {"marked": self.marked, "rearmed": self.rearmed, "notices": self.notices}
+        return {"marked": self.marked, "rearmed": self.rearmed, "notices": self.notices, "win_back_cases": self.cases}
 
 
 def mark_at_risk(ctx: Context) -> AtRiskRun:
@@ -60,9 +63,35 @@ def mark_at_risk(ctx: Context) -> AtRiskRun:
                 run.marked += 1
                 people = owners.get(candidate.customer_id) or leads
                 messages.extend(_notices(candidate, people, now, ctx.calendar.tz))
+                run.cases += _win_back(ctx, connection, candidate, owners.get(candidate.customer_id), now)
         enqueue_many(connection, messages, now)
         run.notices = len(messages)
     return run
+
+
+def _win_back(
+    ctx: Context,
+    connection: Connection,
+    candidate: Row[Any],
+    owners: list[tuple[str, str | None]] | None,
+    now: datetime,
+) -> int:
+    """Open a win-back case for a customer just marked, owned by whoever last handled them; 1 when one opened."""
+    rules = ctx.winback
+    if not rules.open_on_at_risk or rules.workflow not in ctx.workflows.names:
+        return 0
+    summary = f"Win back: valuable and fading (P(alive) {candidate.p_alive:.2f}, CLV {candidate.clv:,.2f})"
+    opened = winback.open_in(
+        ctx,
+        connection,
+        candidate.customer_id,
+        summary=summary,
+        actor=winback.SYSTEM,
+        key=at_risk_key(candidate.customer_id, now),
+        assignee=owners[0][0] if owners else None,
+        at=now,
+    )
+    return 0 if opened is None else 1
 
 
 def clv_cutoff(connection: Connection, share: float) -> float | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -19,18 +18,16 @@ from recovery.core.commands import CHANNELS, EXPECTATIONS, FireTrigger, OpenComp
 from recovery.core.complaint import Complaint, evolve, facts_for, moved
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
-from recovery.core.values import moment_problem, number_problem, text_problem
+from recovery.core.winback import lost_key
 from recovery.core.workflow import Workflow
-from recovery.engine import prescriptions
+from recovery.engine import prescriptions, winback
 from recovery.engine.context import Context
+from recovery.engine.input_checks import check_actor, check_moment, check_storable, check_texts
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError, TransitionRefused
 from recovery.store import audit
 from recovery.store import complaints as store
 from recovery.store.outbox import enqueue
 from recovery.store.schema import compensations, customers, follow_ups, staff
-
-ACTOR_MAX = 64  # the length of audit_log.actor
-COMPENSATION_MAX = Decimal(10) ** 10  # compensations.value is NUMERIC(12, 2)
 
 
 def open_complaint(ctx: Context, command: OpenComplaint) -> int:
@@ -95,14 +92,6 @@ def insert_complaint(
     return complaint_id
 
 
-def check_actor(actor: str | None) -> None:
-    """Refuse an actor name longer than the audit log holds, or one a database cannot store."""
-    # PostgreSQL would refuse a longer one with a DataError; SQLite would silently keep it.
-    if actor is not None and len(actor) > ACTOR_MAX:
-        raise InvalidInputError(f"actor: at most {ACTOR_MAX} characters, got {len(actor)}")
-    check_texts(actor=actor)
-
-
 def _check_open(workflow: Workflow, command: OpenComplaint) -> None:
     check_actor(command.actor)
     check_texts(summary=command.summary, ticket=command.ticket_id, ticket_source=command.ticket_source)
@@ -128,39 +117,6 @@ def _check_refs(connection: Connection, command: OpenComplaint) -> str | None:
     if person is None:
         raise NotFoundError(f"no staff member {command.assignee!r}")
     return str(person.email) if person.email else None
-
-
-def check_storable(command: FireTrigger) -> None:
-    """Refuse a command whose values the database cannot hold, before anything is written."""
-    check_actor(command.actor)
-    check_texts(note=command.note, comment=command.comment, reason=command.reason, trigger=command.trigger)
-    check_moment(command.at)
-    if command.compensation is not None:
-        c = command.compensation
-        check_texts(**{"compensation.kind": c.kind, "compensation.description": c.description})
-        if c.approved_by is not None and len(c.approved_by) > ACTOR_MAX:  # compensations.approved_by's length
-            raise InvalidInputError(f"compensation.approved_by: at most {ACTOR_MAX} characters")
-        check_texts(**{"compensation.approved_by": c.approved_by})
-        problem = number_problem(c.value)
-        if problem is not None:
-            raise InvalidInputError(f"compensation.value: {problem}")
-        if abs(c.value) >= COMPENSATION_MAX:
-            raise InvalidInputError(f"compensation: the value must be below {COMPENSATION_MAX:,}")
-
-
-def check_texts(**texts: str | None) -> None:
-    """InvalidInputError naming the first text a database cannot hold (a lone surrogate, a NUL)."""
-    for field, value in texts.items():
-        problem = None if value is None else text_problem(value)
-        if problem is not None:
-            raise InvalidInputError(f"{field}: {problem}")
-
-
-def check_moment(at: datetime | None) -> None:
-    """InvalidInputError for a time no deadline can be computed from."""
-    problem = None if at is None else moment_problem(at)
-    if problem is not None:
-        raise InvalidInputError(f"at: {problem}")
 
 
 def fire(ctx: Context, command: FireTrigger) -> Complaint:
@@ -213,6 +169,8 @@ class Steps:
         self._compensations: list[dict[str, Any]] = []
         self._follow_ups: list[dict[str, Any]] = []
         self._reminders: list[dict[str, Any]] = []
+        self._interviews: list[dict[str, Any]] = []
+        self._openings: list[Complaint] = []  # complaints that ended lost: each may open a win-back case
         for complaint in complaints:
             self.add(complaint)
 
@@ -235,6 +193,7 @@ class Steps:
         """Fire ``command`` on the complaint as the earlier steps left it; return the outcome."""
         complaint = self.current[command.complaint_id]
         now = command.at or self.now
+        winback.check_codes(self.ctx, command.reasons)
         workflow = self.ctx.workflows.get(self.connection, complaint.workflow, complaint.workflow_version)
         facts = facts_for(command, complaint, workflow)
         outcome = self.ctx.workflows.machine(workflow).fire(complaint.state, command.trigger, facts)
@@ -249,6 +208,8 @@ class Steps:
         recorded = self._record(complaint, command, outcome.role, now, budget)
         if outcome.role == Role.RESOLUTION:  # the class may ask for a second follow-up, committed with the resolve
             self._remind(workflow, complaint, now)
+        if outcome.role == Role.DEFECTION and self._wins_back(workflow):
+            self._openings.append(complaint)
         self.current[complaint.id] = _enter(self.ctx, workflow, recorded, outcome, now)
         note = command.note or command.comment or (command.reason or "")
         self._audit.append(
@@ -315,7 +276,14 @@ class Steps:
             return evolve(complaint, last_score=command.score)
         if role == Role.REOPEN:
             return evolve(complaint, reopen_count=complaint.reopen_count + 1)
+        if role == Role.INTERVIEW and command.words:
+            self._interviews.append(winback.interview_row(self.ctx, complaint, command, now))
         return complaint
+
+    def _wins_back(self, workflow: Workflow) -> bool:
+        """A complaint of this workflow ending lost opens a win-back case (never a case of the win-back itself)."""
+        rules = self.ctx.winback
+        return rules.open_on_lost and workflow.name != rules.workflow and rules.workflow in self.ctx.workflows.names
 
     def _remind(self, workflow: Workflow, complaint: Complaint, resolved_at: datetime) -> None:
         ctx = self.ctx
@@ -340,8 +308,27 @@ class Steps:
         if self._follow_ups:
             self.connection.execute(follow_ups.insert(), self._follow_ups)
         prescriptions.add_reminders(self.connection, self._reminders)
+        for interview in self._interviews:
+            winback.record_interview(self.ctx, self.connection, interview)
+        for lost in self._openings:
+            self._open_win_back(lost)
         self.before = dict(self.current)
         self._audit, self._compensations, self._follow_ups, self._reminders = [], [], [], []
+        self._interviews, self._openings = [], []
+
+    def _open_win_back(self, lost: Complaint) -> None:
+        summary = f"Win back: complaint {lost.id} ended with the customer lost ({lost.summary})"[:1000]
+        current = self.current[lost.id]
+        winback.open_in(
+            self.ctx,
+            self.connection,
+            lost.customer_id,
+            summary=summary,
+            actor=winback.SYSTEM,
+            key=lost_key(lost.id),
+            assignee=lost.assignee,
+            at=current.closed_at,
+        )
 
 
 def _enter(ctx: Context, workflow: Workflow, complaint: Complaint, outcome: Applied, now: datetime) -> Complaint:
@@ -362,4 +349,8 @@ def _payload(command: FireTrigger) -> dict[str, Any] | None:
         payload["comment"] = command.comment
     if command.reason:
         payload["reason"] = command.reason
+    if command.reasons:
+        payload["reasons"] = list(command.reasons)
+    if command.words:
+        payload["words"] = command.words
     return payload or None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from recovery.core.complaint import Complaint
 from recovery.engine.actors import check_known
-from recovery.engine.complaints import check_actor, check_texts
 from recovery.engine.context import Context
+from recovery.engine.input_checks import check_actor, check_texts
 from recovery.errors import InvalidInputError
 from recovery.store import audit
 from recovery.store import complaints as store

@@ -10,8 +10,8 @@ from recovery.core import deadlines
 from recovery.core.commands import PauseComplaint, ResumeComplaint
 from recovery.core.complaint import Complaint, evolve
 from recovery.core.workflow import Workflow
-from recovery.engine.complaints import check_actor, check_texts
 from recovery.engine.context import Context
+from recovery.engine.input_checks import check_actor, check_texts
 from recovery.errors import TransitionRefused
 from recovery.store import audit
 from recovery.store import complaints as store

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, select
 
 from recovery.core.values import moment_problem, text_problem
+from recovery.engine import winback
 from recovery.engine.context import Context
 from recovery.engine.people import normalise_email
 from recovery.errors import InvalidInputError
@@ -58,6 +59,7 @@ class ImportReport:
     customers_added: int = 0
     bad: list[str] = field(default_factory=list)
     bad_count: int = 0
+    won_back: int = 0  # open win-back cases closed by a purchase of this import
 
     def summary(self) -> dict[str, Any]:
         """The report as JSON-ready data."""
@@ -69,6 +71,7 @@ class ImportReport:
             "customers_added": self.customers_added,
             "bad_rows": self.bad_count,
             "bad": self.bad,
+            "won_back": self.won_back,
         }
 
 
@@ -97,6 +100,7 @@ def import_rows(
                 + "; ".join(report.bad)
                 + more
             )
+        report.won_back = winback.confirm_won_back(ctx, connection)
     return report
 
 

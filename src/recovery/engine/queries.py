@@ -70,8 +70,10 @@ def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
         workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
         prescription = prescribed(connection, ctx.retention, complaint.customer_id).view()
         at_risk = complaint_at_risk(connection, complaint, ctx)
+        expected = connection.execute(select(complaints.c.expected).where(complaints.c.id == complaint_id)).scalar()
     return {
         **complaint_view(complaint),
+        "expected": expected,
         **at_risk,
         "prescription": prescription,
         "next_triggers": list(workflow.triggers_from(complaint.state)),
@@ -105,6 +107,7 @@ class ComplaintFilter:
     source: str | None = None
     since: date | None = None
     search: str | None = None
+    workflow: str | None = None
 
     def clauses(self, ctx: Context) -> list[Any]:
         """The WHERE clauses of this filter."""
@@ -118,6 +121,7 @@ class ComplaintFilter:
             (c.customer_id, self.customer_id),
             (c.assignee, self.assignee),
             (c.ticket_source, self.source),
+            (c.workflow, self.workflow),
         ):
             if value is not None:
                 found.append(column == value)

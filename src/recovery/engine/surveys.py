@@ -19,8 +19,9 @@ from sqlalchemy import Connection, select, update
 
 from recovery.core.surveys import LANGUAGES, Survey
 from recovery.engine.actors import check_known
-from recovery.engine.complaints import Steps, check_texts
+from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
+from recovery.engine.input_checks import check_texts
 from recovery.engine.queries import iso
 from recovery.engine.survey_answers import Answered, checked, store
 from recovery.engine.survey_coding import answer_view, code_by_person, uncoded

@@ -22,7 +22,10 @@ from recovery.core.guards import Compensation
 from recovery.core.machine import Refused
 from recovery.core.ordering import Verdict, verdict
 from recovery.core.roles import Role
-from recovery.engine.complaints import check_storable, insert_complaint
+from recovery.core.winback import helpdesk_key
+from recovery.engine import winback
+from recovery.engine.complaints import insert_complaint
+from recovery.engine.input_checks import check_storable
 from recovery.engine.people import ensure_customer, known_customer, staff_by_email
 from recovery.errors import InvalidInputError, NotFoundError
 from recovery.store import complaints as complaint_store
@@ -205,8 +208,13 @@ def _lost(batch: Batch, row: dict[str, Any]) -> str | None:
     customer_id = _customer_of(batch, row, create=False)
     if customer_id is None:
         raise NotFoundError("customer.lost: no such customer")
+    rules = batch.ctx.winback
     open_ones = [batch.complaint(i) for i in complaint_store.open_ids_of(batch.connection, customer_id)]
+    open_ones = [c for c in open_ones if c.workflow != rules.workflow]  # a win-back case is how we answer this
+    opened = rules.open_on_helpdesk_lost and _win_back(batch, row, customer_id)
     if not open_ones:
+        if opened:
+            return None
         raise Skipped("the customer has no open complaint")
     commands = [
         FireTrigger(
@@ -220,6 +228,25 @@ def _lost(batch: Batch, row: dict[str, Any]) -> str | None:
     for command in commands:  # every trigger is found before any is fired: a failure fires none
         batch.steps.fire(command)
     return None
+
+
+def _win_back(batch: Batch, row: dict[str, Any], customer_id: int) -> bool:
+    """Open a win-back case for a customer a helpdesk says is lost; False when one is open or this delivery did."""
+    if batch.ctx.winback.workflow not in batch.ctx.workflows.names:
+        return False
+    reason = str(row["body"].get("reason") or "").strip()
+    summary = f"Win back: {row['source']} says the customer is lost" + (f" ({reason})" if reason else "")
+    opened = winback.open_in(
+        batch.ctx,
+        batch.connection,
+        customer_id,
+        summary=summary[:1000],
+        actor=f"helpdesk:{row['source']}",
+        key=helpdesk_key(row["source"], str(row["delivery_id"])),
+        channel="helpdesk",
+        at=row["occurred_at"],
+    )
+    return opened is not None
 
 
 def _survey(batch: Batch, row: dict[str, Any]) -> str | None:

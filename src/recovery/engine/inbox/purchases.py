@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from recovery.engine import winback
 from recovery.engine.inbox.handlers import Handler, Skipped, Waiting
 from recovery.engine.people import ensure_customer
 from recovery.engine.purchases import ImportReport, parse_row, store_purchases
@@ -26,7 +27,17 @@ def _made(batch: Batch, row: dict[str, Any]) -> str | None:
     body = row["body"]
     customer = _reference(batch, row["source"], body["customer"])
     _store(batch, row, customer, str(body["order_id"]), row["occurred_at"])
+    _won_back(batch, row["source"], str(body["order_id"]))
     return None
+
+
+def _won_back(batch: Batch, source: str, order_id: str) -> None:
+    """The buyer's open win-back case, if they bought since it opened, is won back by this purchase."""
+    p = purchases.c
+    query = select(p.customer_id).where(p.source == source, p.order_id == order_id, p.kind == "purchase")
+    customer_id = batch.connection.execute(query).scalar_one()
+    cases = winback.bought_since_opening(batch.ctx, batch.connection, [int(customer_id)])
+    winback.win_back(batch.ctx, batch.steps, [batch.complaint(case.id) for case in cases])
 
 
 def _refunded(batch: Batch, row: dict[str, Any]) -> str | None:
