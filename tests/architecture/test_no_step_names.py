@@ -14,6 +14,7 @@ CHECKED = [PACKAGE / "engine", PACKAGE / "intake", PACKAGE / "daemon.py", PACKAG
 # Words a helpdesk itself uses that happen to equal a step name: its vocabulary, not ours.
 VENDOR_WORDS = {
     ("intake/sources/front.py", "reopen"): "Front's own event type for a reopened conversation",
+    ("engine/survey_config.py", "follow_up"): "the name of the shipped follow-up survey, a file, not a step",
 }
 
 

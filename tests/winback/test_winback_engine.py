@@ -144,7 +144,7 @@ def test_a_purchase_in_the_window_wins_the_customer_back(ctx: Context, cy: int, 
     assert (row["state"], row["closed_as"], report.won_back) == ("won_back", "repurchase", 1)
     with ctx.read() as connection:
         last = connection.execute(select(audit_log).order_by(audit_log.c.id.desc()).limit(1)).mappings().one()
-    assert (last["trigger"], last["actor"]) == ("win_back", "system")
+    assert (last["trigger"], last["actor"]) == ("bought_again", "system")
 
 
 def test_a_purchase_from_before_the_case_opened_wins_nobody_back(ctx: Context, cy: int) -> None:

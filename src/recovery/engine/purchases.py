@@ -71,7 +71,7 @@ class ImportReport:
             "customers_added": self.customers_added,
             "bad_rows": self.bad_count,
             "bad": self.bad,
-            "won_back": self.won_back,
+            "cases_won_back": self.won_back,
         }
 
 
