@@ -87,9 +87,9 @@ def test_list_overdue_past_the_step_deadline(ctx: Context, clock: SettableClock,
 
 def test_a_closed_complaint_is_never_overdue(ctx: Context, clock: SettableClock, open_one: Callable[..., int]) -> None:
     complaint_id = open_one()
-    fire(ctx, FireTrigger(complaint_id, "defect"))
+    fire(ctx, FireTrigger(complaint_id, "defect"))  # lost: a win-back case opens, and is overdue in time
     clock.advance(timedelta(weeks=10))
-    assert list_complaints(ctx, overdue=True) == []
+    assert complaint_id not in [c["id"] for c in list_complaints(ctx, overdue=True)]
 
 
 def test_past_the_final_response_is_overdue_even_without_a_step_deadline(
