@@ -83,7 +83,7 @@ def survey_site(directory: Path) -> Iterator[Site]:
     ctx = Context(db=db, workflows=workflows, calendar=BusinessCalendar(ZoneInfo("Europe/Amsterdam")), clock=clock)
     ctx.surveys = SurveyConfig(secret=SECRET)
     settings = Settings(webhook=WebhookSettings(max_body=f"{MAX_BODY // 1024}KiB"))
-    app = create_app(ctx, settings, environ={settings.surveys.secret_env: SECRET})
+    app = create_app(ctx, settings, environ={})  # the form reads its secret and limits from ctx.surveys
     add_staff(ctx, "sam", "Sam Staff")
     try:
         with serve(app, settings.webhook) as url:

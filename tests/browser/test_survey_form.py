@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -119,7 +119,8 @@ def emulate(driver: Any, screen: str) -> None:
 
 
 def wait_for_heading(driver: Any, selector: str, text: str) -> None:
-    ignored = (NoSuchElementException, StaleElementReferenceException)
+    """Wait for the next page's heading; the old page's, read while it goes, may fail in any of these ways."""
+    ignored = (NoSuchElementException, StaleElementReferenceException, WebDriverException)
     WebDriverWait(driver, 10, ignored_exceptions=ignored).until(
         lambda d: d.find_element(By.CSS_SELECTOR, selector).text == text
     )

@@ -298,7 +298,7 @@ def create_app(
         Route("/healthz", healthz, methods=["GET"]),
         Route("/metrics", _guarded(metrics_text, token), methods=["GET"]),
         Route("/openapi.json", _guarded(openapi, token), methods=["GET"]),
-        *survey_routes(ctx, settings, env),  # public: the signed, single-use link is the customer's key
+        *survey_routes(ctx, settings.webhook.max_body_bytes),  # public: the signed link is the key
     ]
 
     app = Starlette(routes=routes, lifespan=_lifespan)

@@ -22,7 +22,6 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from recovery.config import Settings
 from recovery.core.surveys import Kind, Survey
 from recovery.engine.context import Context
 from recovery.engine.survey_errors import AlreadyAnswered, AnswerError, LinkExpired, LinkInvalid
@@ -218,19 +217,19 @@ def _messages(
     return messages
 
 
-def survey_routes(ctx: Context, settings: Settings, environ: Mapping[str, str]) -> list[Route]:
-    """The public survey form's routes, served beside the webhooks."""
-    surveys = settings.surveys
-    secret = environ.get(surveys.secret_env)
+def survey_routes(ctx: Context, max_body: int) -> list[Route]:
+    """The public survey form's routes, served beside the webhooks; ``ctx.surveys`` holds their settings."""
+    surveys = ctx.surveys
     # Derived from the link secret, so every worker and restart agree on it. Without a secret there
     # are no links to answer (the engine refuses them all), and a random key does no harm.
+    secret = surveys.secret
     key = hmac.new(secret.encode(), b"survey form csrf", hashlib.sha256).digest() if secret else secrets.token_bytes(32)
     csrf = CsrfGuard(key, secure=surveys.base_url.lower().startswith("https://"))
     form = SurveyForm(
         ctx,
         Pages(),
         csrf,
-        max_body=settings.webhook.max_body_bytes,
+        max_body=max_body,
         max_answer=surveys.max_answer,
         default_language=surveys.default_language,
     )
