@@ -120,3 +120,31 @@ def test_an_unknown_expectation_is_a_usage_error(crm: Recovery) -> None:
     result = crm("complaint", "open", "--customer", "cy@example.com", "--summary", "chair broke", "--expected", "money")
     assert result.code == 2
     assert "'money' is not one of" in result.err
+
+
+def walked(crm: Recovery, expected: str, given: str, score: str, perceived: str) -> None:
+    opened = crm(
+        "complaint", "open", "--customer", "cy@example.com", "--summary", "chair", "--by", "ann",
+        "--expected", expected, "--quiet",
+    )  # fmt: skip
+    case = opened.out.strip()
+    for trigger in ("apologize", "act", "empathize"):
+        assert crm("complaint", "fire", case, trigger, "--by", "ann").code == 0
+    assert crm("complaint", "fire", case, "compensate", "--by", "ann", "--compensation", given).code == 0
+    result = crm("complaint", "fire", case, "follow_up", "--by", "ann", "--score", score, "--perceived", perceived)
+    assert result.code == 0, result
+
+
+def test_report_gaps_sets_what_was_expected_against_what_was_given_and_felt(crm: Recovery) -> None:
+    walked(crm, "refund", "refund:10", "5", "refund")
+    walked(crm, "replacement", "gift:0", "2", "apology")
+    report = json.loads(crm("report", "gaps", "--json").out)
+    pairs = {(p["expected"], p["received"]): (p["mean_score"], p["perceived_as_expected"]) for p in report["pairs"]}
+    assert pairs == {("refund", "refund"): (5.0, 1.0), ("replacement", "gift"): (2.0, 0.0)}
+    assert report["perceived_as_expected"] == 0.5
+
+
+def test_an_unknown_perceived_outcome_is_a_usage_error(crm: Recovery) -> None:
+    result = crm("complaint", "fire", "1", "follow_up", "--by", "ann", "--score", "4", "--perceived", "money")
+    assert result.code == 2
+    assert "'money' is not one of" in result.err

@@ -99,3 +99,15 @@ def test_the_next_purchase_made_wins_the_customer_back(helpdesk: Helpdesk, clock
         }
     )
     assert helpdesk.cases() == [("won_back", "repurchase", "winback:helpdesk:generic:evt-1")]
+
+
+def test_a_helpdesk_names_what_the_customer_expected_when_it_asks(helpdesk: Helpdesk) -> None:
+    at = helpdesk.clock.now().isoformat()
+    customer = {"email": "cy@example.com"}
+    helpdesk.send(
+        {"id": "e-9", "type": "complaint.opened", "ticket": "T-9", "customer": customer, "summary": "torn sofa",
+         "expected": "repair", "occurred_at": at}
+    )  # fmt: skip
+    with helpdesk.ctx.db.connect() as connection:
+        expected = connection.execute(select(complaints.c.expected).where(complaints.c.ticket_id == "T-9")).scalar()
+    assert expected == "repair"

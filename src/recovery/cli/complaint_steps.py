@@ -16,6 +16,7 @@ import click
 from recovery.cli.complaint_params import COMPLAINT
 from recovery.cli.runtime import Runtime, pass_runtime, print_json
 from recovery.cli.times import shown
+from recovery.core.commands import EXPECTATIONS
 
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation
@@ -74,6 +75,7 @@ def print_complaint(ctx: Context, complaint_id: int) -> None:
     help="A reason the customer gave (`recovery reasons list`; repeatable): an interview.",
 )
 @click.option("--words", help="The customer's own words (an interview).")
+@click.option("--perceived", type=click.Choice(EXPECTATIONS), help="What the customer felt they received (follow_up).")
 @click.option("--language", type=click.Choice(["en", "nl", "de"]), help="The language of --words (default: detected).")
 @result_json_option
 @pass_runtime
@@ -91,6 +93,7 @@ def fire(
     codes: tuple[str, ...],
     words: str | None,
     language: str | None,
+    perceived: str | None,
     as_json: bool,
 ) -> None:
     """Fire a trigger of the complaint's workflow (`complaint show` lists the ones allowed next)."""
@@ -107,7 +110,7 @@ def fire(
     except UnknownTrigger as exc:  # a typo is bad usage, answered before anything is written
         raise click.UsageError(str(exc)) from None
     command = FireTrigger(complaint_id, trigger, actor, note, given, score, comment, reason)
-    fired = fire_trigger(ctx, replace(command, reasons=codes, words=words, language=language))
+    fired = fire_trigger(ctx, replace(command, reasons=codes, words=words, language=language, perceived=perceived))
     if as_json:
         print_complaint(ctx, complaint_id)
         return

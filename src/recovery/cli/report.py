@@ -36,6 +36,26 @@ def value(runtime: Runtime, as_json: bool, clock_start: datetime | None) -> None
     click.echo(f"defection rate: {data['basis']['yearly_defection_rate']}")
 
 
+@report.command("gaps")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="Only complaints opened on or after DATE.")
+@json_option
+@pass_runtime
+def gaps(runtime: Runtime, since: datetime | None, as_json: bool) -> None:
+    """The quality gap: what customers expected, what they were given, what they felt they got, their score."""
+    from recovery.engine.gaps import quality_gaps
+
+    ctx = runtime.context()
+    start = since.replace(tzinfo=ctx.calendar.tz) if since else None  # the day starts where the team works
+    data = quality_gaps(ctx, start)
+    if as_json:
+        print_json(data)
+        return
+    met = data["perceived_as_expected"]
+    click.echo(f"{data['complaints']} complaints, {data['with_expectation']} with what the customer expected")
+    click.echo(f"got what they expected (in their words): {_percent(met) or 'nobody said'}")
+    print_table(data["pairs"], ["expected", "received", "complaints", "mean_score", "perceived_as_expected"])
+
+
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
     """The report's figures as a person reads them: money with two decimals, shares as percentages."""
     pareto = data["pareto"]

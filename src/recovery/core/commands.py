@@ -47,6 +47,7 @@ class FireTrigger:
     reasons: tuple[str, ...] = ()  # reason codes (an interview's)
     words: str | None = None  # the customer's own words (an interview's)
     language: str | None = None  # the language of ``words``: en, nl, de
+    perceived: str | None = None  # what the customer felt they received (a follow-up): one of EXPECTATIONS
 
 
 @dataclass(frozen=True, slots=True)

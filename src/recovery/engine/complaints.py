@@ -269,6 +269,7 @@ class Steps:
                     "complaint_id": complaint.id,
                     "score": command.score,
                     "comment": command.comment,
+                    "perceived": command.perceived,
                     "recorded_by": command.actor,
                     "recorded_at": now,
                 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from recovery.core.commands import FireTrigger
+from recovery.core.commands import EXPECTATIONS, FireTrigger
 from recovery.core.values import moment_problem, number_problem, text_problem
 from recovery.errors import InvalidInputError
 
@@ -27,6 +27,8 @@ def check_storable(command: FireTrigger) -> None:
     check_texts(note=command.note, comment=command.comment, reason=command.reason, trigger=command.trigger)
     check_texts(words=command.words, **{f"reasons[{i}]": code for i, code in enumerate(command.reasons)})
     check_moment(command.at)
+    if command.perceived is not None and command.perceived not in EXPECTATIONS:
+        raise InvalidInputError(f"perceived: unknown {command.perceived!r}; known: {', '.join(EXPECTATIONS)}")
     if command.compensation is not None:
         c = command.compensation
         check_texts(**{"compensation.kind": c.kind, "compensation.description": c.description})

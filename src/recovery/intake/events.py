@@ -93,6 +93,7 @@ class ComplaintOpened(IntakeEvent):
     assignee: AgentRef | None = None
     default_owner: str | None = None  # the staff id the source names for complaints nobody is mapped to
     rule: str = ""  # the helpdesk rule that made the ticket a complaint, e.g. "complaint_tags 'complaint'"
+    expected: str | None = None  # what the customer expected (refund, replacement, …), where the helpdesk asks
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from recovery.core.commands import EXPECTATIONS
 from recovery.core.roles import ROLES
 
 _ERROR = {
@@ -118,7 +119,18 @@ _GENERIC_EVENT = {
         _event(
             "complaint.opened",
             ["ticket", "customer", "summary"],
-            {"customer": _CUSTOMER, "summary": _TEXT, "severity": _TEXT, "channel": _TEXT, "actor": _TEXT},
+            {
+                "customer": _CUSTOMER,
+                "summary": _TEXT,
+                "severity": _TEXT,
+                "channel": _TEXT,
+                "actor": _TEXT,
+                "expected": {
+                    "type": "string",
+                    "enum": list(EXPECTATIONS),
+                    "description": "What the customer expected.",
+                },
+            },
         ),
         _event(
             "complaint.trigger",

@@ -82,6 +82,7 @@ def _open(batch: Batch, row: dict[str, Any]) -> str | None:
         ticket_source=row["source"],
         ticket_id=row["ticket"],
         at=row["occurred_at"],
+        expected=body.get("expected"),
     )
     complaint_id = insert_complaint(ctx, connection, workflow, command, row["occurred_at"])
     batch.by_ticket[(row["source"], row["ticket"])] = complaint_id  # read when first needed

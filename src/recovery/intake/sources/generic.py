@@ -94,6 +94,7 @@ def _opened(body: Mapping[str, Any], common: dict[str, Any]) -> IntakeEvent:
         severity=text(body, "severity", required=False, default="normal"),
         channel=text(body, "channel", required=False, default="helpdesk"),
         actor=_opt(body, "actor"),
+        expected=_opt(body, "expected"),
         **common,
     )
 
