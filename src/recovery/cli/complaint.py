@@ -153,8 +153,7 @@ def list_(
     as_csv: bool,
 ) -> None:
     """List complaints, newest first."""
-    from recovery.engine.assignment import staff_email
-    from recovery.engine.people import find_customer
+    from recovery.engine.people import find_customer, staff_email
     from recovery.engine.queries import ComplaintFilter, find_complaints
 
     one_format(as_json, as_csv)

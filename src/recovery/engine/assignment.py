@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, select
-
 from recovery.core.complaint import Complaint, evolve
 from recovery.engine.complaints import Steps
 from recovery.engine.context import Context
 from recovery.engine.input_checks import check_actor, check_moment
-from recovery.errors import InvalidInputError, NotFoundError
+from recovery.engine.people import staff_email
+from recovery.errors import InvalidInputError
 from recovery.store import audit
 from recovery.store import complaints as store
 from recovery.store.outbox import enqueue
-from recovery.store.schema import staff
 
 TOPIC = "complaint.assigned"
 
@@ -50,11 +48,3 @@ def reassign(steps: Steps, complaint_id: int, staff_id: str, *, actor: str | Non
     key = f"assigned:{complaint_id}:{staff_id}:{at.isoformat()}"
     enqueue(steps.connection, key, TOPIC, {**notice, "previous": complaint.assignee}, steps.now, staff_id)
     return True
-
-
-def staff_email(connection: Connection, staff_id: str) -> str | None:
-    """A staff member's address (None when they have none); NotFoundError names an unknown id."""
-    person = connection.execute(select(staff.c.email).where(staff.c.id == staff_id)).first()
-    if person is None:
-        raise NotFoundError(f"no staff member {staff_id!r}")
-    return str(person.email) if person.email else None

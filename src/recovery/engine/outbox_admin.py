@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from recovery.engine.assignment import staff_email
 from recovery.engine.context import Context
 from recovery.engine.input_checks import check_actor
+from recovery.engine.people import staff_email
 from recovery.engine.queries import iso
 from recovery.errors import ConflictError, InvalidInputError, NotFoundError
 from recovery.store import audit

@@ -152,3 +152,11 @@ def add_staff(ctx: Context, staff_id: str, name: str, email: str | None = None, 
             connection.execute(staff.insert().values(row))
     except IntegrityError as exc:
         raise ConflictError(f"staff member {staff_id!r} already exists") from exc
+
+
+def staff_email(connection: Connection, staff_id: str) -> str | None:
+    """A staff member's address (None when they have none); NotFoundError names an unknown id."""
+    person = connection.execute(select(staff.c.email).where(staff.c.id == staff_id)).first()
+    if person is None:
+        raise NotFoundError(f"no staff member {staff_id!r}")
+    return str(person.email) if person.email else None
