@@ -57,8 +57,8 @@ def driver(chromium: Path) -> Iterator[object]:
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
-    os.environ["SE_OFFLINE"] = "1"  # belt and braces: selenium-manager must not fetch a browser or driver
-    with tempfile.TemporaryDirectory(prefix="recovery-chromium-") as profile:
+    with pytest.MonkeyPatch.context() as patch, tempfile.TemporaryDirectory(prefix="recovery-chromium-") as profile:
+        patch.setenv("SE_OFFLINE", "1")  # belt and braces: selenium-manager must not fetch a browser or driver
         options = webdriver.ChromeOptions()
         options.binary_location = str(chromium)
         for flag in FLAGS:
