@@ -234,3 +234,13 @@ def test_script_in_an_answer_or_a_name_is_escaped_where_it_is_shown_again(
     done = send(client, invitation, csrf_of(again), satisfaction="3", better=payload)
     page(done, 200)
     assert site.answers(invitation.id) == {"satisfaction": 3, "better": payload}  # stored as written
+
+
+def test_without_a_survey_secret_the_form_says_it_cannot_take_answers_now(site: Site, client: httpx.Client) -> None:
+    invitation = site.invite("follow_up", "en")
+    secret, site.ctx.surveys.secret = site.ctx.surveys.secret, None
+    try:
+        shown = page(client.get(invitation.url), 503)
+    finally:
+        site.ctx.surveys.secret = secret
+    assert shown.find(".//h1").text == texts("en")["unavailable_title"]

@@ -24,7 +24,7 @@ from starlette.routing import Route
 
 from recovery.core.surveys import Kind, Survey
 from recovery.engine.context import Context
-from recovery.engine.survey_errors import AlreadyAnswered, AnswerError, LinkExpired, LinkInvalid
+from recovery.engine.survey_errors import AlreadyAnswered, AnswerError, LinkExpired, LinkInvalid, SurveyLinkError
 from recovery.engine.surveys import InvitationView, open_invitation, submit_answers
 from recovery.errors import ConfigError
 from recovery.intake.survey_csrf import COOKIE, FIELD, CsrfGuard
@@ -101,8 +101,8 @@ class SurveyForm:
         """Call an engine function in the threadpool; its link errors and outages become problem pages."""
         try:
             return await run_in_threadpool(function, *args, **kwargs)
-        except (LinkInvalid, LinkExpired, AlreadyAnswered) as exc:
-            problem, status = LINK_PROBLEMS[type(exc)]
+        except SurveyLinkError as exc:
+            problem, status = next((v for k, v in LINK_PROBLEMS.items() if isinstance(exc, k)), ("invalid", 404))
             # The invitation's language where the engine says it; else the browser's (_problem).
             raise Problem(problem, status, getattr(exc, "language", None)) from None
         except (SQLAlchemyError, ConfigError) as exc:
