@@ -273,6 +273,27 @@ class ReasonSettings(Section):
     min_confidence: float = setting(default=0.6, gt=0, le=1)  # below it an answer waits for a person
 
 
+class ReportSettings(Section):
+    """``recovery report retention``: how it judges a customer gone without a model, and a chronic complainer."""
+
+    defected_after_intervals: float = setting(default=3.0, gt=0)  # no purchase for this many expected intervals
+    chronic_complaints: int = setting(default=3, ge=2)  # complaints in the report's window that make one chronic
+
+
+class GoalSettings(Section):
+    """Retention goals, each shown against the report's figure with met or missed; a goal left out is not shown."""
+
+    early_defection_below: float | None = setting(default=None, ge=0, le=1)  # new customers gone after 1-2 purchases
+    repeat_purchase_rate_above: float | None = setting(default=None, ge=0, le=1)
+    spend_per_transaction_above: float | None = setting(default=None, ge=0)
+    recovery_rate_above: float | None = setting(default=None, ge=0, le=1)  # closed complaints resolved
+    on_time_above: float | None = setting(default=None, ge=0, le=1)  # steps done before their escalation
+    won_back_above: float | None = setting(default=None, ge=0, le=1)  # closed win-back cases won back
+    nps_above: float | None = setting(default=None, ge=-100, le=100)
+    csat_above: float | None = setting(default=None, ge=0, le=1)  # answers of 4 or 5 out of 5
+    flag_precision_above: float | None = setting(default=None, ge=0, le=1)  # decided flags confirmed
+
+
 class Settings(Section):
     """Every setting, by section as in the TOML file; an unknown section is ignored."""
 
@@ -292,6 +313,8 @@ class Settings(Section):
     winback: WinBackSettings = setting(factory=WinBackSettings)
     surveys: SurveySettings = setting(factory=SurveySettings)
     reasons: ReasonSettings = setting(factory=ReasonSettings)
+    report: ReportSettings = setting(factory=ReportSettings)
+    goals: GoalSettings = setting(factory=GoalSettings)
 
 
 def load_settings(
