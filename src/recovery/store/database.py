@@ -17,7 +17,7 @@ from sqlalchemy.pool import NullPool
 from recovery.errors import ConfigError, StorageError
 from recovery.store.schema import for_dialect
 
-HEAD = "0005"
+HEAD = "0006"
 # FULL: a commit is on disk (the WAL synced) before it returns, so a webhook answered 202 survives a power
 # loss too; NORMAL survives a process crash only. The group commit pays one sync for many deliveries
 # (docs/webhooks.md, "Durability", has both benchmark figures).

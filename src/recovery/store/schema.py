@@ -382,6 +382,22 @@ answer_reasons = Table(
     Column("coded_at", UTCDateTime, nullable=False),
 )
 
+# A staff member's sign-in link to the dashboard: single-use and expiring. The link carries a random
+# nonce; only its SHA-256 is kept, so reading this table signs nobody in. Once used, the row is the
+# session it started (signed out, or past its lifetime, it ends) and the record of who signed in how.
+staff_sign_ins = Table(
+    "staff_sign_ins",
+    metadata,
+    Column("id", Id, primary_key=True, autoincrement=True),
+    Column("staff_id", ForeignKey("staff.id"), nullable=False, index=True),
+    Column("nonce_hash", String(64), nullable=False, unique=True),
+    Column("via", String(16), nullable=False),  # email (through the outbox) | cli (printed by a person)
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("used_at", UTCDateTime),
+    Column("signed_out_at", UTCDateTime),
+)
+
 # Partial indexes: name -> the rows they cover. Each dialect takes the condition as its own keyword
 # (sqlite_where, postgresql_where), and naming one makes SQLAlchemy import that dialect to check it:
 # written in the Index above, every command would load the PostgreSQL dialect (~20-50 ms) to read SQLite.
