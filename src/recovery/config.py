@@ -294,6 +294,16 @@ class GoalSettings(Section):
     flag_precision_above: float | None = setting(default=None, ge=0, le=1)  # decided flags confirmed
 
 
+class DashboardSettings(Section):
+    """The team's dashboard at ``/``: staff sign in with a single-use link sent through the outbox."""
+
+    enabled: bool = True
+    base_url: str = "http://127.0.0.1:8080"  # where staff open it: sign-in links start with it; https → Secure cookie
+    secret_env: str = "RECOVERY_DASHBOARD_SECRET"  # the key that signs session cookies; required off loopback
+    session_lifetime: str = setting(default="12h", after=_positive_clock_time)
+    link_lifetime: str = setting(default="15m", after=_positive_clock_time)
+
+
 class Settings(Section):
     """Every setting, by section as in the TOML file; an unknown section is ignored."""
 
@@ -313,6 +323,7 @@ class Settings(Section):
     winback: WinBackSettings = setting(factory=WinBackSettings)
     surveys: SurveySettings = setting(factory=SurveySettings)
     reasons: ReasonSettings = setting(factory=ReasonSettings)
+    dashboard: DashboardSettings = setting(factory=DashboardSettings)
     report: ReportSettings = setting(factory=ReportSettings)
     goals: GoalSettings = setting(factory=GoalSettings)
 
