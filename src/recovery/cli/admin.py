@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
@@ -43,8 +45,12 @@ def status(runtime: Runtime, as_json: bool) -> None:
     tick = data["last_tick"]
     at = tick["at"] if isinstance(tick, dict) else tick
     click.echo(f"last tick: {shown_text(at, runtime.tz) if at else 'never'}")
+    click.echo(f"revenue at risk: {revenue_at_risk(data)}")
+
+
+def revenue_at_risk(data: dict[str, Any]) -> str:
+    """The status line's figure; before any customer is scored, the commands that score them instead of 0.00."""
+    if not data["customers_scored"]:
+        return "not scored yet (run `recovery model fit`, then `recovery customers score`)"
     unscored = data["revenue_at_risk_unscored"]
-    click.echo(
-        f"revenue at risk: {data['revenue_at_risk']:,.2f}"
-        + (f" ({unscored} open unscored, not counted)" if unscored else "")
-    )
+    return f"{data['revenue_at_risk']:,.2f}" + (f" ({unscored} open unscored, not counted)" if unscored else "")

@@ -1,4 +1,4 @@
-"""``recovery inbox list [--failed] | show ID | retry ID | skip ID | test SOURCE FILE``: helpdesk deliveries."""
+"""``recovery inbox list [--state S | --failed] | show ID | retry ID | skip ID | test SOURCE FILE``: deliveries."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ from pathlib import Path
 import click
 
 from recovery.cli.params import INBOX_ID, LIMIT, TEXT
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_table, state_option
+
+# engine/inbox/batch.STATUSES, repeated so that --help imports no SQLAlchemy (a test keeps them equal)
+STATUSES = ["pending", "held", "applied", "skipped", "failed", "dead", "ignored"]
 
 
 @click.group()
@@ -16,19 +19,23 @@ def inbox() -> None:
 
 
 @inbox.command("list")
-@click.option("--failed", is_flag=True, help="Only failed and dead-lettered events.")
+@state_option(STATUSES, "Only events in this state.")
+@click.option("--failed", is_flag=True, help="Only the events that need a person: failed, dead-lettered and held.")
 @click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
-def list_(runtime: Runtime, failed: bool, limit: int, as_json: bool) -> None:
+def list_(runtime: Runtime, state: str | None, failed: bool, limit: int, as_json: bool) -> None:
     """List the newest inbox events."""
     from recovery.engine.inbox import list_events
+    from recovery.engine.inbox.listing import FAILED
 
-    rows = list_events(runtime.context(), failed=failed, limit=limit)
+    if failed and state not in (None, *FAILED):
+        raise click.UsageError(f"--failed and --state {state} contradict each other")
+    rows = list_events(runtime.context(), failed=failed, state=state, limit=limit)
     if as_json:
         print_json(rows)
         return
-    empty = "no failed events" if failed else "the inbox is empty"
+    empty = f"no {state} events" if state else "no failed events" if failed else "the inbox is empty"
     print_table(rows, ["id", "source", "ticket", "event_type", "status", "occurred_at", "error"], empty=empty)
 
 

@@ -6,6 +6,7 @@ from datetime import datetime
 
 import click
 
+from recovery.cli.params import LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json
 
 
@@ -74,14 +75,18 @@ def check(runtime: Runtime, until: datetime, to: datetime | None, which: str, as
 
 @model.command("show")
 @click.option("--history", is_flag=True, help="Every stored fit, newest first.")
+@click.option("--limit", default=100, show_default=True, type=LIMIT, help="With --history: the newest N fits.")
 @json_option
 @pass_runtime
-def show(runtime: Runtime, history: bool, as_json: bool) -> None:
+def show(runtime: Runtime, history: bool, limit: int, as_json: bool) -> None:
     """Show the newest stored fit (the one customers are scored with), or every fit with --history."""
     from recovery.cli.times import shown_text
     from recovery.engine.fits import fit_history, newest_fit
 
-    fits = fit_history(runtime.context()) if history else [newest_fit(runtime.context())]
+    given = click.get_current_context().get_parameter_source("limit") is not click.core.ParameterSource.DEFAULT
+    if given and not history:
+        raise click.UsageError("--limit goes with --history (without it the newest fit alone is shown)")
+    fits = fit_history(runtime.context(), limit) if history else [newest_fit(runtime.context())]
     if as_json:
         print_json(fits if history else fits[0])
         return

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import click
 
-from recovery.cli.params import BATCH, PERIOD
+from recovery.cli.params import BATCH, LIMIT, PERIOD
 from recovery.cli.runtime import (
     Runtime,
     clock_start_option,
@@ -76,15 +76,20 @@ def leaderboard(runtime: Runtime, period: str | None, as_json: bool) -> None:
 
 @rewards.command("statement")
 @click.argument("staff_id", metavar="STAFF")
+@click.option(
+    "--limit", default=100, show_default=True, type=LIMIT, help="The newest N ledger rows (the total counts all)."
+)
 @json_option
 @pass_runtime
-def statement(runtime: Runtime, staff_id: str, as_json: bool) -> None:
-    """Every ledger row of a staff member, with the total."""
+def statement(runtime: Runtime, staff_id: str, limit: int, as_json: bool) -> None:
+    """The ledger rows of a staff member, oldest first, with the total of every row."""
     from recovery.engine.rewards import statement as read_statement
 
-    found = read_statement(runtime.context(), staff_id)
+    found = read_statement(runtime.context(), staff_id, limit)
     if as_json:
         print_json(found)
         return
     print_table(found["rows"], STATEMENT_COLUMNS, empty=f"no ledger rows for {staff_id}")
+    if found["count"] > len(found["rows"]):
+        click.echo(f"the newest {len(found['rows'])} of {found['count']} rows (--limit)")
     click.echo(f"total: {found['total']} points")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from recovery.cli.params import typed_values
+from recovery.cli.params import LIMIT, typed_values
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 
 
@@ -35,11 +35,12 @@ def add(runtime: Runtime, staff_id: str, name: str, email: str | None, role: str
 
 
 @staff.command("list")
+@click.option("--limit", default=100, show_default=True, type=LIMIT)
 @json_option
 @pass_runtime
-def list_(runtime: Runtime, as_json: bool) -> None:
-    """List staff."""
+def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
+    """List staff, by id."""
     from recovery.engine.queries import list_staff
 
-    rows = list_staff(runtime.context())
+    rows = list_staff(runtime.context(), limit)
     print_rows(rows, ["id", "name", "email", "role"], empty="no staff yet", as_json=as_json)

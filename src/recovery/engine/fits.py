@@ -20,10 +20,10 @@ def newest_fit(ctx: Context) -> dict[str, Any]:
     return fit_view(row)
 
 
-def fit_history(ctx: Context) -> list[dict[str, Any]]:
-    """Every stored fit, newest first."""
+def fit_history(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every stored fit, newest first, or the newest ``limit``."""
     with ctx.read() as connection:
-        rows = connection.execute(select(model_fits).order_by(model_fits.c.id.desc())).all()
+        rows = connection.execute(select(model_fits).order_by(model_fits.c.id.desc()).limit(limit)).all()
     return [fit_view(row) for row in rows]
 
 

@@ -283,15 +283,19 @@ def _empty_row() -> dict[str, Any]:
     return {"flags": 0, "confirmed": 0, "decided": 0, "recovered": 0, "points": 0}
 
 
-def statement(ctx: Context, staff_id: str) -> dict[str, Any]:
-    """Every ledger row of one staff member, oldest first, and their total."""
+def statement(ctx: Context, staff_id: str, limit: int | None = None) -> dict[str, Any]:
+    """The ledger rows of one staff member, oldest first (the newest ``limit`` of them), their count and total."""
+    mine = ledger.c.staff_id == staff_id
     with ctx.read() as connection:
         name = connection.execute(select(staff.c.name).where(staff.c.id == staff_id)).scalar()
         if name is None:
             raise NotFoundError(f"no staff member {staff_id!r}")
-        found = connection.execute(select(ledger).where(ledger.c.staff_id == staff_id).order_by(ledger.c.id))
-        entries = [_entry(r) for r in found.mappings()]
-    return {"staff": staff_id, "name": name, "rows": entries, "total": sum(e["points"] for e in entries)}
+        count, total = connection.execute(
+            select(func.count(), func.coalesce(func.sum(ledger.c.points), 0)).where(mine)
+        ).one()
+        found = connection.execute(select(ledger).where(mine).order_by(ledger.c.id.desc()).limit(limit))
+        entries = [_entry(r) for r in reversed(found.mappings().all())]
+    return {"staff": staff_id, "name": name, "rows": entries, "count": count, "total": int(total)}
 
 
 def _entry(row: Any) -> dict[str, Any]:

@@ -14,13 +14,18 @@ from recovery.store import inbox as store
 from recovery.store.schema import inbox
 
 LISTED = ("id", "source", "ticket", "event_type", "status", "occurred_at", "received_at", "attempts", "error")
+FAILED = ("failed", "dead", "held")  # what `inbox list --failed` shows: the events that need a person
 
 
-def list_events(ctx: Context, *, failed: bool = False, limit: int = 100) -> list[dict[str, Any]]:
-    """The newest inbox events (with ``failed``: only failed, dead-lettered and held ones)."""
+def list_events(
+    ctx: Context, *, failed: bool = False, state: str | None = None, limit: int = 100
+) -> list[dict[str, Any]]:
+    """The newest inbox events; with ``failed`` only failed, dead-lettered and held ones, with ``state`` only those."""
     query = select(*(inbox.c[name] for name in LISTED), inbox.c.delivery_id).order_by(inbox.c.id.desc()).limit(limit)
     if failed:
-        query = query.where(inbox.c.status.in_(("failed", "dead", "held")))
+        query = query.where(inbox.c.status.in_(FAILED))
+    if state is not None:
+        query = query.where(inbox.c.status == state)
     with ctx.read() as connection:
         return [_jsonable(dict(r)) for r in connection.execute(query).mappings()]
 
