@@ -80,7 +80,7 @@ def test_a_valuable_silent_customer_is_marked_and_told_to_the_leads_when_nobody_
 
     run = mark_at_risk(ctx)
 
-    assert run == AtRiskRun(marked=1, rearmed=0, notices=2)
+    assert run == AtRiskRun(marked=1, rearmed=0, notices=2, cases=1)  # and a win-back case opens
     assert [n.recipient for n in notices(ctx)] == ["lena", "leo"]
     payload = notices(ctx)[0].payload
     assert payload["reason"] == "bought 3 times, last on 2026-03-02; P(alive) fell to 0.31"
@@ -96,6 +96,7 @@ def test_a_valuable_silent_customer_is_marked_and_told_to_the_leads_when_nobody_
 
 
 def test_the_owner_is_the_assignee_of_their_most_recent_complaint(ctx: Context, cy: int) -> None:
+    ctx.winback = dataclasses.replace(ctx.winback, open_on_lost=False)  # a lost complaint's case would be open
     older = open_complaint(ctx, OpenComplaint(cy, "late parcel", assignee="lena"))
     fire(ctx, FireTrigger(older, "defect"))
     ctx.clock.advance(timedelta(hours=1))  # type: ignore[attr-defined]
@@ -124,6 +125,7 @@ def test_a_second_run_marks_and_tells_nobody_again(ctx: Context, cy: int, clock:
 def test_a_purchase_rearms_the_mark_and_the_next_fall_notifies_again(
     ctx: Context, cy: int, clock: SettableClock
 ) -> None:
+    ctx.winback = dataclasses.replace(ctx.winback, open_on_at_risk=False)  # an open case would prevent the mark
     scored(ctx, {cy: (0.31, 480.0)})
     mark_at_risk(ctx)
     bought(ctx, "cy@example.com", "2026-11-20")

@@ -54,12 +54,15 @@ def complaint_at_risk(connection: Connection, complaint: Complaint, ctx: Context
     return {"revenue_at_risk": round(at_risk, 2), "revenue_at_risk_basis": basis}
 
 
-def open_at_risk(connection: Connection, probability: float) -> dict[str, Any]:
-    """The revenue at risk of every open complaint together, each customer counted once, and how many are unscored."""
+def open_at_risk(connection: Connection, probability: float, win_back: str) -> dict[str, Any]:
+    """The revenue at risk of every open complaint together, each customer counted once, and how many are unscored.
+
+    Win-back cases (workflow ``win_back``) are not complaints at risk: their customer has left or is leaving already.
+    """
     found = connection.execute(
         select(complaints.c.customer_id, customer_scores.c.clv)
         .outerjoin(customer_scores, customer_scores.c.customer_id == complaints.c.customer_id)
-        .where(complaints.c.closed_at.is_(None))
+        .where(complaints.c.closed_at.is_(None), complaints.c.workflow != win_back)
     ).all()
     # A customer with two open complaints can leave only once: their CLV counts once in the total.
     by_customer = {customer: value.revenue_at_risk(clv, probability) for customer, clv in found}
@@ -78,7 +81,7 @@ def value_report(ctx: Context) -> dict[str, Any]:
     start = now - value.YEAR
     with ctx.read() as connection:
         probability = leave_probability(connection, ctx.retention, now)
-        at_risk = open_at_risk(connection, probability.value)
+        at_risk = open_at_risk(connection, probability.value, ctx.winback.workflow)
         spend = _spend(connection, start, now)
         bought_before, still_buying = _buyers(connection, start, now)
         complained = _complaints_by_customer(connection, start, now)
