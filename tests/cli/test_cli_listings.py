@@ -125,3 +125,10 @@ def test_status_says_revenue_at_risk_needs_scores_until_a_customer_is_scored(sho
         connection.execute(insert(customer_scores).values(**score, scored_at=T0))
     after = shop("status")
     assert "revenue at risk: 50.00" in after.out, after
+
+
+def test_the_inbox_states_the_cli_offers_are_the_engine_s() -> None:
+    from recovery.cli import inbox as cli_inbox
+    from recovery.engine.inbox import batch
+
+    assert tuple(cli_inbox.STATUSES) == batch.STATUSES
