@@ -331,3 +331,17 @@ def test_reading_the_settings_imports_no_pydantic() -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECOVERY_")}
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=ROOT, check=True)
     assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_a_section_is_frozen_and_compared_by_value() -> None:
+    from dataclasses import FrozenInstanceError, replace
+
+    first = Settings(daemon={"tick": "1s"}).daemon
+    with pytest.raises(FrozenInstanceError):
+        first.tick = "2s"  # type: ignore[misc]
+    assert (first == replace(first), first == replace(first, batch=7), hash(first) == hash(replace(first))) == (
+        True,
+        False,
+        True,
+    )
+    assert repr(first) == "DaemonSettings(tick='1s', reward_every='1d', batch=500, lock_file=None)"
