@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -106,8 +107,16 @@ def test_a_flag_on_a_customer_with_an_open_complaint_is_accepted_but_earns_nothi
 def test_a_flag_after_the_complaint_closed_earns_again(
     shop: Context, complain: Callable[[int], int], walk: Callable[..., None]
 ) -> None:
+    shop.winback = dataclasses.replace(shop.winback, open_on_lost=False)  # else the win-back case is open
     walk(complain(1), "defect")
     assert get_flag(shop, raise_flag(shop, 1, "ann", "back and unhappy"))["earns"] is True
+
+
+def test_a_flag_on_a_customer_in_an_open_win_back_case_earns_nothing(
+    shop: Context, complain: Callable[[int], int], walk: Callable[..., None]
+) -> None:
+    walk(complain(1), "defect")  # lost: a win-back case opens, someone is calling them already
+    assert get_flag(shop, raise_flag(shop, 1, "ann", "back and unhappy"))["earns"] is False
 
 
 @pytest.mark.parametrize(

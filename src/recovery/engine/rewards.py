@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, case, func, literal, select, union_all, update
@@ -83,7 +84,8 @@ def run_rewards(
     rules = ctx.rewards
     now = ctx.clock.now()
     tally = _Tally()
-    for step in (_decide_batch, _bonus_batch):
+    # A win-back case is opened by us, not by the customer: it is no complaint signal.
+    for step in (partial(_decide_batch, win_back=ctx.winback.workflow), _bonus_batch):
         after = 0
         while not (stop and stop()):
             with ctx.db.begin() as connection:
@@ -106,7 +108,7 @@ def run_rewards(
 
 
 def _decide_batch(
-    connection: Connection, after: int, size: int, rules: RewardRules, now: datetime, tally: _Tally
+    connection: Connection, after: int, size: int, rules: RewardRules, now: datetime, tally: _Tally, *, win_back: str
 ) -> int | None:
     """Confirm or reject one batch of open flags with ids above ``after``; the last id, or None when done."""
     query = (
@@ -119,7 +121,7 @@ def _decide_batch(
     batch = connection.execute(query).all()
     if not batch:
         return None
-    found = _signals(connection, [f.id for f in batch], rules.low_score)
+    found = _signals(connection, [f.id for f in batch], rules.low_score, win_back)
     confirmed: list[tuple[Any, Signal]] = []
     rejected: list[int] = []
     for f in batch:
@@ -133,11 +135,11 @@ def _decide_batch(
     return int(batch[-1].id)
 
 
-def _signals(connection: Connection, ids: Sequence[int], low_score: int) -> dict[int, list[Signal]]:
+def _signals(connection: Connection, ids: Sequence[int], low_score: int, win_back: str) -> dict[int, list[Signal]]:
     """Every signal of the flagged customers since each flag: opened complaints, low scores, losses."""
     on_customer = complaints.c.customer_id == flags.c.customer_id
     opened = select(flags.c.id, literal(OPENED), complaints.c.opened_at, complaints.c.id).join(complaints, on_customer)
-    opened = opened.where(_in_window(complaints.c.opened_at))
+    opened = opened.where(_in_window(complaints.c.opened_at), complaints.c.workflow != win_back)
     scored = (
         select(flags.c.id, literal(LOW_SCORE), follow_ups.c.recorded_at, complaints.c.id)
         .join(complaints, on_customer)
