@@ -173,9 +173,10 @@ _GENERIC_EVENT = {
             "survey.answered",
             ["survey", "answers"],
             {
-                "survey": _TEXT,
+                "survey": {"type": "string", "pattern": _KEY, "description": "One of our surveys' names."},
                 "answers": {
                     "type": "object",
+                    "minProperties": 1,
                     "description": "Each question's answer: text, or a whole number for a scale.",
                     "additionalProperties": {"oneOf": [{"type": "string"}, {"type": "integer"}]},
                 },
