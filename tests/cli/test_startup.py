@@ -54,3 +54,16 @@ def test_a_reading_command_imports_neither_holidays_nor_alembic_nor_yaml(config:
 def test_opening_a_complaint_reads_the_holidays_it_computes_with(config: Path) -> None:
     modules = imported(config, ["complaint", "open", "--customer", "jo@example.com", "--summary", "late"])
     assert {"holidays", "yaml"} <= {m.split(".")[0] for m in modules}
+
+
+@pytest.mark.parametrize("args", READERS, ids=" ".join)
+def test_a_reading_command_loads_no_writer_no_pydantic_and_no_postgresql_dialect(config: Path, args: list[str]) -> None:
+    modules = imported(config, args)
+    loaded = {
+        "pydantic",
+        "pydantic_settings",
+        "transitions",
+        "sqlalchemy.dialects.postgresql",
+        "recovery.engine.complaints",
+    }
+    assert not modules & loaded, f"{' '.join(args)} imported {sorted(modules & loaded)}"
