@@ -114,6 +114,19 @@ def test_an_expired_link_gets_410_on_both_methods(clock_restored: Site, client: 
     assert site.answers(invitation.id) == {}
 
 
+def test_the_expired_and_answered_pages_speak_the_invitations_language_not_the_browsers(
+    clock_restored: Site, client: httpx.Client
+) -> None:
+    site = clock_restored
+    answered, expired = site.invite("follow_up", "nl"), site.invite("relationship", "de")
+    client.headers["accept-language"] = "en-GB,en;q=0.9"
+    csrf = open_form(client, answered)
+    send(client, answered, csrf, satisfaction="4")
+    assert page(client.get(answered.url), 409, "nl").find(".//h1").text == texts("nl")["answered_title"]
+    site.clock.advance(timedelta(days=31))
+    assert page(client.get(expired.url), 410, "de").find(".//h1").text == texts("de")["expired_title"]
+
+
 @pytest.mark.parametrize(
     "forge",
     [

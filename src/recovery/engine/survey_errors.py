@@ -17,7 +17,11 @@ from recovery.errors import InvalidInputError, RecoveryError
 
 
 class SurveyLinkError(RecoveryError):
-    """A survey link that cannot be used."""
+    """A survey link that cannot be used; ``language`` is the invitation's, when the link named one."""
+
+    def __init__(self, message: str, language: str | None = None) -> None:
+        super().__init__(message)
+        self.language = language
 
 
 class LinkInvalid(SurveyLinkError):

@@ -204,9 +204,9 @@ def _usable(ctx: Context, connection: Connection, token: str, now: datetime) -> 
     if found is None:
         raise LinkInvalid("this survey link is not valid: no invitation has it")
     if found["answered_at"] is not None:
-        raise AlreadyAnswered("this survey has been answered already: thank you")
+        raise AlreadyAnswered("this survey has been answered already: thank you", found["language"])
     if found["expires_at"] <= now:
-        raise LinkExpired("this survey link has expired")
+        raise LinkExpired("this survey link has expired", found["language"])
     return dict(found)
 
 
@@ -251,7 +251,7 @@ def submit_answers(ctx: Context, token: str, answers: Mapping[str, str], *, sour
             .values(answered_at=now)
         )
         if claimed.rowcount != 1:
-            raise AlreadyAnswered("this survey has been answered already: thank you")
+            raise AlreadyAnswered("this survey has been answered already: thank you", invitation["language"])
         answered = Answered(
             survey,
             invitation["customer_id"],
