@@ -4,7 +4,8 @@ The request path is short on purpose: read the body (refusing it past ``webhook.
 it streams), check the source's credentials, parse it into events, one INSERT per event in one
 transaction, answer. ``recovery.engine.inbox.apply_pending`` applies the stored events.
 ``/metrics`` and ``/openapi.json`` need the admin token when one is set (always off loopback).
-The survey form (``/s/{token}``, ``recovery.intake.survey_form``) is served here too, without it.
+The survey form (``/s/{token}``, ``recovery.intake.survey_form``) is served here too, without it,
+and the team's dashboard (``/`` and below, ``recovery.intake.dashboard``) behind its own sign-in.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from recovery.config import Settings, WebhookSettings, WebhookSource
 from recovery.core.definition import Workflow
 from recovery.engine.context import Context
 from recovery.errors import ConfigError
+from recovery.intake.dashboard import dashboard_routes
 from recovery.intake.deliveries import GroupCommit, rows_of
 from recovery.intake.delivery import Adapter, Delivery
 from recovery.intake.errors import ShapeError, SignatureError
@@ -299,6 +301,8 @@ def create_app(
         Route("/metrics", _guarded(metrics_text, token), methods=["GET"]),
         Route("/openapi.json", _guarded(openapi, token), methods=["GET"]),
         *survey_routes(ctx, settings.webhook.max_body_bytes),  # public: the signed link is the key
+        # The team's dashboard at / (signed in); off loopback only with its secret, else 503 pages.
+        *dashboard_routes(ctx, settings.dashboard, loopback=_is_loopback(host or settings.webhook.host), environ=env),
     ]
 
     app = Starlette(routes=routes, lifespan=_lifespan)
