@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -54,6 +56,58 @@ def gaps(runtime: Runtime, since: datetime | None, as_json: bool) -> None:
     click.echo(f"{data['complaints']} complaints, {data['with_expectation']} with what the customer expected")
     click.echo(f"got what they expected (in their words): {_percent(met) or 'nobody said'}")
     print_table(data["pairs"], ["expected", "received", "complaints", "mean_score", "perceived_as_expected"])
+
+
+@report.command("retention")
+@click.option("--from", "start", type=click.DateTime(formats=["%Y-%m-%d"]), help="First day (default: a year back).")
+@click.option("--to", "end", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last day (default: today).")
+@click.option("--period", type=click.Choice(["month", "quarter"]), default="month", show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print every figure as JSON, one key per section.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print one row per period with each section's figures.")
+@click.option("--html", "html_file", type=click.Path(dir_okay=False, path_type=Path), help="Write the page to FILE.")
+@click.option("--png", "png_dir", type=click.Path(file_okay=False, path_type=Path), help="Write the charts to DIR.")
+@clock_start_option
+@pass_runtime
+def retention(
+    runtime: Runtime,
+    start: datetime | None,
+    end: datetime | None,
+    period: str,
+    as_json: bool,
+    as_csv: bool,
+    html_file: Path | None,
+    png_dir: Path | None,
+    clock_start: datetime | None,
+) -> None:
+    """Customers, value, recovery, win-back, voice and staff per period, against the goals in [goals]."""
+    from recovery.cli.retention_output import print_csv, print_summary, write_html, write_pngs
+    from recovery.engine.retention_report import ReportRequest, retention_report
+
+    if as_json and as_csv:
+        raise click.UsageError("choose one of --json and --csv")
+    if start and end and end < start:
+        raise click.BadParameter(f"--to {end:%Y-%m-%d} is before --from {start:%Y-%m-%d}", param_hint="--to")
+    settings = runtime.settings
+    request = ReportRequest(
+        start=start.date() if start else None,
+        end=end.date() if end else None,
+        kind="quarter" if period == "quarter" else "month",
+        goals=dataclasses.asdict(settings.goals),
+        defected_after_intervals=settings.report.defected_after_intervals,
+        chronic_complaints=settings.report.chronic_complaints,
+    )
+    ctx = runtime.context(clock_start=clock_start)
+    data = retention_report(ctx, request)
+    if html_file is not None:
+        write_html(data, html_file, ctx.clock.now(), runtime.tz)
+    if png_dir is not None:
+        write_pngs(data, png_dir)
+    if as_json:
+        print_json(data)
+    elif as_csv:
+        print_csv(data)
+    elif html_file is None and png_dir is None:
+        print_summary(data)
 
 
 def _rows(data: dict[str, Any]) -> list[dict[str, Any]]:
