@@ -96,12 +96,15 @@ def populate(ctx: Context, clock: SettableClock) -> dict[str, int]:
         for customer, clv in ((jo, 820.0), (kim, 310.5), (lou, 1460.0)):
             connection.execute(
                 insert(customer_scores).values(
-                    customer_id=customer, p_alive=0.3, clv=clv, loyalty_class="satisfied", class_reasons=[], scored_at=T0
+                    customer_id=customer,
+                    p_alive=0.3,
+                    clv=clv,
+                    loyalty_class="satisfied",
+                    class_reasons=[],
+                    scored_at=T0,
                 )
             )
-        connection.execute(
-            insert(customers_at_risk).values(customer_id=lou, marked_at=T0, p_alive=0.3, clv=1460.0)
-        )
+        connection.execute(insert(customers_at_risk).values(customer_id=lou, marked_at=T0, p_alive=0.3, clv=1460.0))
     flag = raise_flag(ctx, kim, "ann", "sounded fed up on the phone")
     confirm_flag(ctx, flag, "lea")
     return ids
@@ -125,7 +128,7 @@ def dashboard_site(
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = Settings(webhook=WebhookSettings(), dashboard=DashboardSettings(base_url=url, **dashboard))
+    settings = Settings(webhook=WebhookSettings(), dashboard=DashboardSettings(**{"base_url": url, **dashboard}))
     env = {"RECOVERY_ADMIN_TOKEN": "admin"} if environ is None else {"RECOVERY_ADMIN_TOKEN": "admin", **environ}
     app = create_app(ctx, settings, host=host, environ=env)
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
