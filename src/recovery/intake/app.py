@@ -302,7 +302,7 @@ def create_app(
         Route("/openapi.json", _guarded(openapi, token), methods=["GET"]),
         *survey_routes(ctx, settings.webhook.max_body_bytes),  # public: the signed link is the key
         # The team's dashboard at / (signed in); off loopback only with its secret, else 503 pages.
-        *dashboard_routes(ctx, settings.dashboard, loopback=_is_loopback(host or settings.webhook.host), environ=env),
+        *dashboard_routes(ctx, settings, loopback=_is_loopback(host or settings.webhook.host), environ=env),
     ]
 
     app = Starlette(routes=routes, lifespan=_lifespan)

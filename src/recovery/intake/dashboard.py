@@ -8,9 +8,10 @@ is a 404, as if it did not exist); leads and managers see all. A POST must come 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import parse_qsl
 
 from sqlalchemy.exc import SQLAlchemyError
@@ -19,7 +20,7 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from recovery.config import DashboardSettings, clock_duration
+from recovery.config import DashboardSettings, Settings, clock_duration
 from recovery.engine import sign_ins
 from recovery.engine.context import Context
 from recovery.engine.sign_ins import Session, SignInError
@@ -27,6 +28,9 @@ from recovery.errors import InvalidInputError, NotFoundError
 from recovery.intake.dashboard_auth import COOKIE, Cookie, SessionCookies, dashboard_key
 from recovery.intake.dashboard_pages import DashboardPages
 from recovery.intake.dashboard_reads import Reads
+
+if TYPE_CHECKING:
+    from recovery.engine.retention_report import ReportRequest
 
 log = logging.getLogger("recovery.intake")
 T = TypeVar("T")
@@ -51,9 +55,16 @@ class Refused(Exception):
 class Dashboard:
     """The handlers and what they need: the engine context, the cookies, the pages, the reads."""
 
-    def __init__(self, ctx: Context, settings: DashboardSettings, cookies: SessionCookies, pages: DashboardPages):
+    def __init__(
+        self,
+        ctx: Context,
+        settings: DashboardSettings,
+        cookies: SessionCookies,
+        pages: DashboardPages,
+        report: Callable[[], ReportRequest] | None = None,
+    ) -> None:
         self.ctx, self.settings, self.cookies, self.pages = ctx, settings, cookies, pages
-        self.reads = Reads(ctx)
+        self.reads = Reads(ctx, report)
         self.link_lifetime = clock_duration(settings.link_lifetime).clock()
 
     # Signing in and out
@@ -265,10 +276,9 @@ async def _form(request: Request) -> dict[str, str]:
         raise Refused(400, "Something went wrong with the form", "Reload the page and try again.") from None
 
 
-def dashboard_routes(
-    ctx: Context, settings: DashboardSettings, *, loopback: bool, environ: Mapping[str, str]
-) -> list[Route]:
+def dashboard_routes(ctx: Context, every: Settings, *, loopback: bool, environ: Mapping[str, str]) -> list[Route]:
     """The dashboard's routes; each answers 503 when it may not serve here (off loopback without a secret)."""
+    settings = every.dashboard
     if not settings.enabled:
         return []
     pages = DashboardPages(ctx.calendar.tz)
@@ -292,7 +302,7 @@ def dashboard_routes(
         ]
     secure = settings.base_url.lower().startswith("https://")
     lifetime = clock_duration(settings.session_lifetime).clock()
-    board = Dashboard(ctx, settings, SessionCookies(key, secure=secure, lifetime=lifetime), pages)
+    board = Dashboard(ctx, settings, SessionCookies(key, secure=secure, lifetime=lifetime), pages, _report(every))
     return [
         Route("/", board.page(board.overview), methods=["GET"]),
         Route("/complaints", board.page(board.complaints), methods=["GET"]),
@@ -309,6 +319,21 @@ def dashboard_routes(
         Route("/sign-out", board.sign_out, methods=["POST"]),
         Route("/dashboard.css", board.stylesheet, methods=["GET"]),
     ]
+
+
+def _report(settings: Settings) -> Callable[[], ReportRequest]:
+    """The retention report the charts page draws: the default window, with the configured goals and rules."""
+
+    def request() -> ReportRequest:
+        from recovery.engine.retention_report import ReportRequest
+
+        return ReportRequest(
+            goals=dataclasses.asdict(settings.goals),
+            defected_after_intervals=settings.report.defected_after_intervals,
+            chronic_complaints=settings.report.chronic_complaints,
+        )
+
+    return request
 
 
 async def _css(pages: DashboardPages) -> Response:

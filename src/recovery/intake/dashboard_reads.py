@@ -6,9 +6,10 @@ Plain functions of the engine context, run in the threadpool by ``recovery.intak
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import date
-from typing import Any
+import threading
+from collections.abc import Callable, Mapping
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from recovery.engine.context import Context
 from recovery.engine.overview import overview
@@ -16,15 +17,23 @@ from recovery.engine.pipeline import winback_pipeline
 from recovery.engine.queries import ComplaintFilter, find_complaints, get_complaint, history, list_customers
 from recovery.errors import InvalidInputError, NotFoundError
 
+if TYPE_CHECKING:
+    from recovery.charts import Chart
+    from recovery.engine.retention_report import ReportRequest
+
 SEVERITIES = ("critical", "high", "normal", "low")
 MAX_LIMIT = 500
+CHARTS_KEPT = timedelta(minutes=5)  # the charts page and its images share one report; it is costly to count
 
 
 class Reads:
     """The dashboard's reads over one engine context."""
 
-    def __init__(self, ctx: Context) -> None:
+    def __init__(self, ctx: Context, report: Callable[[], ReportRequest] | None = None) -> None:
         self.ctx = ctx
+        self._request = report
+        self._charts: tuple[datetime, dict[str, Chart]] | None = None
+        self._charts_lock = threading.Lock()
 
     def overview(self, scope: str | None) -> dict[str, Any]:
         """The overview page: ``recovery.engine.overview.overview``."""
@@ -102,14 +111,32 @@ class Reads:
         return {"rows": [{**r, "name": names.get(r["staff"], r["staff"])} for r in rows], "period": shown}
 
     def retention(self) -> dict[str, Any]:
-        """The retention page: the value report's figures (the charts come with the retention report)."""
+        """The charts page: the retention report's charts (names and titles) and the value report's figures."""
         from recovery.engine.value import value_report
 
-        return {"value": value_report(self.ctx), "charts": []}
+        charts = self._retention_charts()
+        shown = [{"name": name, "title": chart.title} for name, chart in charts.items()]
+        return {"value": value_report(self.ctx), "charts": shown}
 
     def chart_svg(self, name: str) -> bytes:
         """One chart as SVG; NotFoundError for a name that is not one."""
-        raise NotFoundError(f"no chart {name[:40]!r}")
+        chart = self._retention_charts().get(name)
+        if chart is None:
+            raise NotFoundError(f"no chart {name[:40]!r}")
+        with self._charts_lock:  # matplotlib draws one figure at a time here
+            return chart.svg().encode("utf-8")
+
+    def _retention_charts(self) -> dict[str, Chart]:
+        """The retention report's charts over its default window, counted at most every five minutes."""
+        from recovery.charts import retention_charts
+        from recovery.engine.retention_report import ReportRequest, retention_report
+
+        now = self.ctx.clock.now()
+        with self._charts_lock:
+            if self._charts is None or not now - CHARTS_KEPT < self._charts[0] <= now:
+                request = self._request() if self._request is not None else ReportRequest()
+                self._charts = (now, retention_charts(retention_report(self.ctx, request)))
+            return self._charts[1]
 
 
 def _day(text: str) -> date | None:
