@@ -17,7 +17,6 @@ import re
 import tomllib
 from collections.abc import Mapping
 from datetime import date, time
-from decimal import Decimal
 from importlib import import_module
 from pathlib import Path
 from typing import Any, ClassVar, Literal, get_args, get_origin
@@ -27,8 +26,22 @@ from recovery.core.calendar import WEEKDAYS, BusinessCalendar, HolidaysOnFirstUs
 from recovery.core.durations import Duration, parse_duration
 from recovery.errors import ConfigError
 from recovery.logs import LogSettings
+
+# Re-exported: every section is read from here.
+from recovery.retention_settings import DashboardSettings as DashboardSettings
+from recovery.retention_settings import DigestSettings as DigestSettings
+from recovery.retention_settings import GoalSettings as GoalSettings
+from recovery.retention_settings import PrescriptionSettings as PrescriptionSettings
+from recovery.retention_settings import ReasonSettings as ReasonSettings
+from recovery.retention_settings import ReportSettings as ReportSettings
+from recovery.retention_settings import RetentionSettings as RetentionSettings
+from recovery.retention_settings import SurveySettings as SurveySettings
+from recovery.retention_settings import WinBackSettings as WinBackSettings
+from recovery.retention_settings import shipped_reasons as shipped_reasons
+from recovery.retention_settings import shipped_surveys as shipped_surveys
 from recovery.sections import Section, is_structured, kind_of, members, setting
 from recovery.sections import SettingsError as SettingsError  # what a section built with a bad value raises
+from recovery.setting_checks import clock_time, positive_clock_time
 
 DEFAULT_CONFIG = Path("config/recovery.toml")  # a checkout's own, read when run from the checkout
 APP_NAME = "recovery"
@@ -58,16 +71,6 @@ def shipped_workflows() -> Path:
     # setuptools installs the package as plain files, so its data has a real path (never a zip member);
     # read beside this module rather than through importlib.resources, whose import costs every command ~4 ms.
     return _PACKAGE / "workflows"
-
-
-def shipped_surveys() -> Path:
-    """The directory of the surveys that ship inside the package (relationship, follow_up, win_back)."""
-    return _PACKAGE / "surveys"
-
-
-def shipped_reasons() -> Path:
-    """The reason taxonomy that ships inside the package (the checkout's config/reasons.yaml links to it)."""
-    return _PACKAGE / "reasons" / "reasons.yaml"
 
 
 class DatabaseSettings(Section):
@@ -130,28 +133,14 @@ class CalendarSettings(Section):
         )
 
 
-def _clock_time(value: str) -> str:
-    """``value`` if it is clock time (30s, 1d); else ValueError."""
-    if parse_duration(value).is_business:
-        raise ValueError("expected clock time such as 30s or 1d, not business time")
-    return value
-
-
-def _positive_clock_time(value: str) -> str:
-    """``value`` if it is clock time above zero; else ValueError."""
-    if not parse_duration(_clock_time(value)).clock():
-        raise ValueError(f"expected a time above zero, got {value!r}")
-    return value
-
-
 def _size(value: str) -> str:
     parse_size(value)
     return value
 
 
 class DaemonSettings(Section):
-    tick: str = setting(default="30s", after=_clock_time)
-    reward_every: str = setting(default="1d", after=_clock_time)
+    tick: str = setting(default="30s", after=clock_time)
+    reward_every: str = setting(default="1d", after=clock_time)
     batch: int = setting(default=500, ge=1)
     lock_file: Path | None = None
 
@@ -175,9 +164,9 @@ class WebhookSettings(Section):
     max_body: str = setting(default="1MiB", after=_size)
     reorder_window: str = "10m"
     admin_token_env: str = "RECOVERY_ADMIN_TOKEN"
-    header_timeout: str = setting(default="10s", after=_positive_clock_time)
-    body_timeout: str = setting(default="30s", after=_positive_clock_time)
-    keep_alive: str = setting(default="5s", after=_positive_clock_time)
+    header_timeout: str = setting(default="10s", after=positive_clock_time)
+    body_timeout: str = setting(default="30s", after=positive_clock_time)
+    keep_alive: str = setting(default="5s", after=positive_clock_time)
     max_header: str = setting(default="16KiB", after=_size)
     sources: list[WebhookSource] = setting(factory=list)
 
@@ -189,11 +178,11 @@ class WebhookSettings(Section):
 
 class HealthSettings(Section):
     stale_ticks: int = setting(default=3, ge=1)
-    inbox_age: str = setting(default="5m", after=_positive_clock_time)
+    inbox_age: str = setting(default="5m", after=positive_clock_time)
     inbox_backlog: int = setting(default=0, ge=0)
     outbox_pending: int = setting(default=1000, ge=0)
     outbox_dead: int = setting(default=100, ge=0)
-    timeout: str = setting(default="2s", after=_positive_clock_time)
+    timeout: str = setting(default="2s", after=positive_clock_time)
 
 
 class NotifySettings(Section):
@@ -213,97 +202,6 @@ class RewardSettings(Section):
     points_recovered_customer: int = setting(default=25, ge=0)
     cap_per_period: int = setting(default=200, ge=0)
     low_score: int = setting(default=2, ge=1, le=5)
-
-
-class PrescriptionSettings(Section):
-    """One class's prescription; a key left out keeps the default of ``recovery.core.retention``."""
-
-    advice: str | None = None
-    budget_share: float | None = setting(default=None, ge=0, le=1)
-    floor: Decimal | None = setting(default=None, ge=0)
-    cap: Decimal | None = setting(default=None, ge=0)
-    severity: str | None = None
-    second_follow_up: bool | None = None
-
-
-class RetentionSettings(Section):
-    model: Literal["bgnbd", "pareto_nbd", "auto"] = "auto"
-    horizon_weeks: float = setting(default=52.0, gt=0, le=520)
-    margin: float = setting(default=1.0, gt=0, le=1)
-    monthly_discount: float = setting(default=0.01, ge=0, lt=1)
-    score_at: time = time(4, 0)
-    alive_low: float = setting(default=0.5, ge=0, le=1)
-    loyal_alive: float = setting(default=0.8, ge=0, le=1)
-    loyal_repeat_purchases: int = setting(default=3, ge=1)
-    low_score: int = setting(default=2, ge=1, le=5)
-    good_score: int = setting(default=4, ge=1, le=5)
-    at_risk_alive_below: float = setting(default=0.5, ge=0, le=1)
-    at_risk_top_share: float = setting(default=0.2, gt=0, le=1)
-    leave_probability: float = setting(default=0.5, ge=0, le=1)
-    leave_window: str = setting(default="180d", after=_positive_clock_time)
-    leave_min_complainants: int = setting(default=30, ge=1)
-    prescriptions: dict[Literal["dissatisfied", "satisfied", "loyal", "unknown"], PrescriptionSettings] = setting(
-        factory=dict
-    )
-
-
-class WinBackSettings(Section):
-    """When a win-back case opens by itself; each cause opens at most one case."""
-
-    workflow: str = "win_back"
-    open_on_lost: bool = True  # a complaint ends lost (its defection role)
-    open_on_helpdesk_lost: bool = True  # a helpdesk sends customer.lost
-    open_on_at_risk: bool = True  # the daily run marks a valuable customer at risk
-
-
-class SurveySettings(Section):
-    """Where surveys are read from and how their links are made."""
-
-    dir: Path = setting(factory=shipped_surveys)
-    base_url: str = "http://127.0.0.1:8080"  # the public address links are built from: {base_url}/s/{token}
-    secret_env: str = "RECOVERY_SURVEY_SECRET"  # the variable holding the key that signs the links
-    token_lifetime: str = setting(default="30d", after=_positive_clock_time)
-    default_language: Literal["en", "nl", "de"] = "en"
-    max_answer: int = setting(default=4000, ge=1)  # characters of one open answer
-    follow_up: str = "follow_up"  # the survey a complaint's follow-up step sends; "" sends none
-
-
-class ReasonSettings(Section):
-    """The reason taxonomy open answers are coded into."""
-
-    file: Path = setting(factory=shipped_reasons)
-    min_confidence: float = setting(default=0.6, gt=0, le=1)  # below it an answer waits for a person
-
-
-class ReportSettings(Section):
-    """``recovery report retention``: how it judges a customer gone without a model, and a chronic complainer."""
-
-    defected_after_intervals: float = setting(default=3.0, gt=0)  # no purchase for this many expected intervals
-    chronic_complaints: int = setting(default=3, ge=2)  # complaints in the report's window that make one chronic
-
-
-class GoalSettings(Section):
-    """Retention goals, each shown against the report's figure with met or missed; a goal left out is not shown."""
-
-    early_defection_below: float | None = setting(default=None, ge=0, le=1)  # new customers gone after 1-2 purchases
-    repeat_purchase_rate_above: float | None = setting(default=None, ge=0, le=1)
-    spend_per_transaction_above: float | None = setting(default=None, ge=0)
-    recovery_rate_above: float | None = setting(default=None, ge=0, le=1)  # closed complaints resolved
-    on_time_above: float | None = setting(default=None, ge=0, le=1)  # steps done before their escalation
-    won_back_above: float | None = setting(default=None, ge=0, le=1)  # closed win-back cases won back
-    nps_above: float | None = setting(default=None, ge=-100, le=100)
-    csat_above: float | None = setting(default=None, ge=0, le=1)  # answers of 4 or 5 out of 5
-    flag_precision_above: float | None = setting(default=None, ge=0, le=1)  # decided flags confirmed
-
-
-class DashboardSettings(Section):
-    """The team's dashboard at ``/``: staff sign in with a single-use link sent through the outbox."""
-
-    enabled: bool = True
-    base_url: str = "http://127.0.0.1:8080"  # where staff open it: sign-in links start with it; https → Secure cookie
-    secret_env: str = "RECOVERY_DASHBOARD_SECRET"  # the key that signs session cookies; required off loopback
-    session_lifetime: str = setting(default="12h", after=_positive_clock_time)
-    link_lifetime: str = setting(default="15m", after=_positive_clock_time)
 
 
 class Settings(Section):
@@ -328,6 +226,7 @@ class Settings(Section):
     dashboard: DashboardSettings = setting(factory=DashboardSettings)
     report: ReportSettings = setting(factory=ReportSettings)
     goals: GoalSettings = setting(factory=GoalSettings)
+    digest: DigestSettings = setting(factory=DigestSettings)
 
 
 def load_settings(

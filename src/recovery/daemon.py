@@ -42,6 +42,7 @@ log = logging.getLogger("recovery.daemon")
 
 INBOX_BATCH = 500
 DAILY_JOB = "daily_scores"
+DIGEST_JOB = "daily_digest"
 # Tick fields that say how much was looked at, not that anything changed: a tick with only these is idle.
 IDLE_FIELDS = frozenset({"looked", "batches", "claimed"})
 
@@ -149,11 +150,15 @@ class Daemon:
             "inbox_apply": self.inbox_job,
             "reward_run": self.reward_job,
             DAILY_JOB: self.daily_job,
+            DIGEST_JOB: self.digest_job,
         }
         first = SystemClock().now()  # APScheduler counts in real time, even under a test clock
         # The daily run is not in schedule(): /healthz watches jobs that tick every interval, and it
         # ticks once a day. Asked every tick, it runs at score_at or, after downtime, at the next tick.
-        every_tick = {**self.schedule(), DAILY_JOB: clock_duration(self.settings.daemon.tick).clock()}
+        tick = clock_duration(self.settings.daemon.tick).clock()
+        every_tick = {**self.schedule(), DAILY_JOB: tick}
+        if self.settings.digest.enabled:  # once a day too, asked every tick: not watched by /healthz either
+            every_tick[DIGEST_JOB] = tick
         for job_id, every in every_tick.items():
             seconds = every.total_seconds()
             scheduler.add_job(
@@ -270,6 +275,15 @@ class Daemon:
         run = run_daily(self.ctx)
         if run.ran:
             self.tick(DAILY_JOB, started, run.summary())
+
+    def digest_job(self) -> None:
+        """Queue the morning digest for each lead and manager once their local day's ``[digest] at`` has passed."""
+        from recovery.notify.digest import send_digests
+
+        started = perf_counter()
+        run = send_digests(self.ctx, at=self.settings.digest.at, dashboard_url=self.settings.dashboard.base_url)
+        if run.queued:
+            self.tick(DIGEST_JOB, started, {"day": run.day.isoformat(), "queued": run.queued})
 
     def tick(self, job: str, started: float, done: dict[str, Any]) -> None:
         """Log the tick (at info when it changed something, else debug) and record it as the job's last tick."""

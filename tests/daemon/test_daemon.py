@@ -60,7 +60,7 @@ def test_the_jobs_are_a_few_fixed_interval_jobs_in_utc(daemon: Daemon) -> None:
 
     jobs = {job.id: job for job in scheduler.get_jobs()}
 
-    assert set(jobs) == {"overdue_scan", "outbox_dispatch", "inbox_apply", "reward_run", "daily_scores"}
+    assert set(jobs) == {"overdue_scan", "outbox_dispatch", "inbox_apply", "reward_run", "daily_scores", "daily_digest"}
     assert str(scheduler.timezone) == "UTC"
     assert jobs["overdue_scan"].trigger.interval.total_seconds() == 1
     assert jobs["reward_run"].trigger.interval.total_seconds() == 86400

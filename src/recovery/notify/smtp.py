@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import smtplib
 from email.message import EmailMessage
 
@@ -29,7 +30,10 @@ def address_of(message: Message) -> str | None:
 
 
 def compose(message: Message, sender: str, to: str) -> EmailMessage:
-    """The email for ``message``: a subject naming the complaint and one ``key: value`` line per field."""
+    """The email for ``message``: its own ``subject`` and ``text`` (with ``html`` and inline ``images``) when it
+    was written as an email, else a subject naming the complaint and one ``key: value`` line per field."""
+    if isinstance(message.payload.get("text"), str) and isinstance(message.payload.get("subject"), str):
+        return _written(message, sender, to)
     email = EmailMessage()
     fields = dict(message.payload)
     template = SUBJECTS.get(message.topic, "Complaint {id}: " + message.topic)
@@ -39,6 +43,22 @@ def compose(message: Message, sender: str, to: str) -> EmailMessage:
     email["Message-ID"] = f"<{message.key.replace(':', '.')}@recovery>"
     lines = [f"{key}: {value}" for key, value in sorted(fields.items()) if key != "email"]
     email.set_content("\n".join(lines) + "\n")
+    return email
+
+
+def _written(message: Message, sender: str, to: str) -> EmailMessage:
+    """A message that carries its own email: plain text, an HTML alternative, its images inline (``cid:NAME``)."""
+    payload = message.payload
+    email = EmailMessage()
+    email["Subject"], email["From"], email["To"] = payload["subject"], sender, to
+    email["Message-ID"] = f"<{message.key.replace(':', '.')}@recovery>"
+    email.set_content(payload["text"])
+    if isinstance(payload.get("html"), str):
+        email.add_alternative(payload["html"], subtype="html")
+        html = email.get_body(("html",))
+        assert isinstance(html, EmailMessage)  # the part just added
+        for name, data in (payload.get("images") or {}).items():
+            html.add_related(base64.b64decode(data), "image", "png", cid=f"<{name}>")
     return email
 
 
