@@ -44,3 +44,24 @@ def list_(runtime: Runtime, limit: int, as_json: bool) -> None:
 
     rows = list_staff(runtime.context(), limit)
     print_rows(rows, ["id", "name", "email", "role"], empty="no staff yet", as_json=as_json)
+
+
+@staff.command("sign-in-link")
+@click.argument("staff_id", metavar="STAFF")
+@json_option
+@pass_runtime
+def sign_in_link(runtime: Runtime, staff_id: str, as_json: bool) -> None:
+    """Print a single-use link that signs STAFF in to the dashboard (for a first sign-in without mail)."""
+    from recovery.cli.times import shown
+    from recovery.config import clock_duration
+    from recovery.engine.queries import iso
+    from recovery.engine.sign_ins import print_link
+
+    dashboard = runtime.settings.dashboard
+    lifetime = clock_duration(dashboard.link_lifetime).clock()
+    link = print_link(runtime.context(), staff_id, base_url=dashboard.base_url, lifetime=lifetime)
+    if as_json:
+        print_json({"staff": link.staff_id, "url": link.url, "expires_at": iso(link.expires_at)})
+        return
+    click.echo(link.url)
+    click.echo(f"works once, until {shown(link.expires_at, runtime.tz)}", err=True)
