@@ -46,7 +46,7 @@ def _purchases(customers: int, purchases: int, rng: random.Random) -> Iterator[t
         gap = rng.randint(3, 60)
         for _ in range(count):
             made += 1
-            at = START + timedelta(days=min(day, DAYS - 1), hours=rng.randrange(8, 20))
+            at = START + timedelta(days=day % DAYS, hours=rng.randrange(8, 20))  # a long habit wraps round
             kind, amount = ("refund", -10.0) if rng.random() < 0.01 else ("purchase", round(rng.uniform(5, 200), 2))
             yield (customer, "bench", str(made), kind, stamp(at), amount, stamp(at), at.date().isoformat())
             day += gap

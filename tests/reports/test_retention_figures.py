@@ -233,3 +233,9 @@ def test_goals_are_shown_against_the_windows_figures(report: dict[str, Any]) -> 
     # early defection 0.5 is not below 0.3: missed; NPS 0 is above -10: met; csat has no target: not shown.
     goals = {row["goal"]: (row["actual"], row["met"]) for row in report["goals"]}
     assert goals == {"early_defection_below": (0.5, False), "nps_above": (0.0, True)}
+
+
+def test_by_default_the_report_covers_the_last_twelve_whole_months(ctx: Context) -> None:
+    # The clock stands on 25 November 2026: October is the last whole month, November 2025 the first.
+    report = retention_report(ctx, ReportRequest())
+    assert (report["from"], report["to"], len(report["periods"])) == ("2025-11-01", "2026-10-31", 12)

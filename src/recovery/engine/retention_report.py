@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from recovery.core.goals import goal_rows
-from recovery.core.report_periods import PeriodKind, Window, default_start
+from recovery.core.report_periods import PeriodKind, Window, default_start, period_start
 from recovery.engine.context import Context
 from recovery.engine.gaps import quality_gaps
 from recovery.engine.report_customers import customer_figures
@@ -24,7 +24,7 @@ from recovery.engine.report_voice import staff_figures, voice_figures, winback_f
 
 @dataclass(frozen=True, slots=True)
 class ReportRequest:
-    """What to report on: the days (None: a year of whole periods up to today), the period, the goals."""
+    """What to report on: the days (None: the last twelve months or four quarters, whole), the period, the goals."""
 
     start: date | None = None
     end: date | None = None
@@ -35,9 +35,10 @@ class ReportRequest:
 
 
 def report_window(ctx: Context, request: ReportRequest) -> Window:
-    """The window the request names, in the business calendar's days."""
+    """The window the request names, in the business calendar's days; by default the last whole periods."""
     tz = ctx.calendar.tz
-    end = request.end or ctx.clock.now().astimezone(tz).date()
+    today = ctx.clock.now().astimezone(tz).date()
+    end = request.end or period_start(today, request.kind) - timedelta(days=1)
     start = request.start or default_start(end, request.kind)
     return Window.of(start, end, request.kind, tz)
 
