@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 CONSTRAINTS := requirements/constraints.txt
 export RECOVERY_DATABASE_URL ?= sqlite:///var/recovery.db
 
-.PHONY: install lock db run test lint typecheck browser unit bench clean
+.PHONY: install lock db run test lint typecheck browser tools unit bench clean
 
 # pip first, so the second line has the pinned pip's --build-constraint (which pins setuptools too).
 $(STAMP): pyproject.toml $(CONSTRAINTS)
@@ -52,6 +52,15 @@ browser:  ## Chromium and ChromeDriver at /usr/bin for the browser tests
 		|| echo "warning: could not install $(BROWSER_PACKAGES); the browser tests will skip (or fail with CI=true)"; \
 	else echo "note: the browser tests need Chromium; run: sudo apt-get install -y $(BROWSER_PACKAGES)"; fi
 
+# The load generator the HTTP benchmarks use (bench_webhook.py, bench_reports.py's dashboard part); as browser above.
+tools:  ## wrk for the HTTP benchmarks
+	@if command -v wrk >/dev/null; then :; \
+	elif [ "$$(id -u)" = 0 ]; then \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk \
+		|| { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk; } \
+		|| echo "warning: could not install wrk; the HTTP benchmarks will stop and say so"; \
+	else echo "note: the HTTP benchmarks need wrk; run: sudo apt-get install -y wrk"; fi
+
 unit: install browser
 	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=$(COVERAGE_MIN)
 
@@ -59,7 +68,7 @@ COVERAGE_MIN ?= 90
 
 test: lint typecheck unit  ## the whole suite: format, lint, types, architecture, tests
 
-bench: install  ## every benchmark; each prints its figures and ratios
+bench: install tools  ## every benchmark; each prints its figures and ratios
 	for b in benchmarks/bench_*.py; do $(BIN)/python $$b || exit 1; done
 
 clean:

@@ -7,6 +7,9 @@ to ``SELECT customer_id, count(*), sum(amount) FROM purchases GROUP BY customer_
 The dashboard's part goes beside it; ``main()`` runs every part there is.
 
     .venv/bin/python benchmarks/bench_reports.py [--customers 100000] [--purchases 1000000] [--complaints 50000]
+
+``bench_dashboard()`` (``--part dashboard``): the dashboard's overview over 10,000 open complaints, served by
+uvicorn on loopback and measured with wrk, against the same server's stylesheet in the same run.
 """
 
 from __future__ import annotations
@@ -169,13 +172,164 @@ def bench_report(customers: int = 100_000, purchases: int = 1_000_000, complaint
         print(f"baseline GROUP BY customer_id over the purchases: {plain:.2f} s; the report is {took / plain:.1f}x it")
 
 
+WRK_P95 = """
+done = function(summary, latency, requests)
+  io.write(string.format("p50=%d p95=%d p99=%d requests=%d errors=%d\\n", latency:percentile(50),
+    latency:percentile(95), latency:percentile(99), summary.requests,
+    summary.errors.status + summary.errors.connect + summary.errors.read + summary.errors.write
+    + summary.errors.timeout))
+end
+"""
+
+
+def _open_complaints(path: Path, count: int, now: datetime) -> None:
+    """``count`` open complaints over 5,000 customers (half of them scored), deadlines from a day late to two ahead."""
+    rng = random.Random(14)
+    states = ("received", "apologized", "acting", "empathized", "compensated", "following_up")
+    db = sqlite3.connect(path, isolation_level=None)
+    db.execute("BEGIN")
+    db.executemany(
+        "INSERT INTO customers (id, email, name, created_at) VALUES (?, ?, ?, ?)",
+        ((i, f"c{i}@example.com", f"Customer {i}", stamp(now)) for i in range(1, 5001)),
+    )
+    db.executemany(
+        "INSERT INTO customer_scores (customer_id, p_alive, clv, loyalty_class, class_reasons, scored_at)"
+        " VALUES (?, 0.5, ?, 'satisfied', '[]', ?)",
+        ((i, round(rng.uniform(10, 2000), 2), stamp(now)) for i in range(1, 2501)),
+    )
+    db.execute(
+        "INSERT INTO staff (id, name, email, role, created_at) VALUES ('lea', 'Lea', 'lea@example.com', 'lead', ?)",
+        (stamp(now),),
+    )
+    rows = []
+    for n in range(count):
+        opened = now - timedelta(hours=rng.uniform(0, 96))
+        deadline = now + timedelta(hours=rng.uniform(-24, 48))
+        rows.append((
+            rng.randrange(1, 5001), f"Complaint {n}: the soup was cold", "normal", "email", "standard", 1,
+            rng.choice(states), stamp(opened), stamp(opened), stamp(deadline), stamp(now + timedelta(days=50)),
+            stamp(now + timedelta(days=40)), rng.choice((0, 0, 0, 1, 2)), stamp(deadline),
+        ))  # fmt: skip
+    db.executemany(
+        "INSERT INTO complaints (customer_id, summary, severity, channel, workflow, workflow_version, state, opened_at,"
+        " state_entered_at, deadline, final_deadline, final_warn_at, escalation_level, due_at, warned,"
+        " follow_up_reminded, final_warned, final_breached, reopen_count, version)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 1)",
+        rows,
+    )
+    db.execute("COMMIT")
+    db.execute("ANALYZE")
+    db.close()
+
+
+def _wrk(url: str, cookie: str, seconds: int, connections: int, script: Path) -> dict[str, int]:
+    """wrk against ``url`` with the session cookie: its latency percentiles in microseconds and counts."""
+    command = [
+        "wrk",
+        f"-t{min(2, connections)}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "-s",
+        str(script),
+        "-H",
+        f"Cookie: {cookie}",
+        url,
+    ]
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    line = next(line for line in out.splitlines() if line.startswith("p50="))
+    return {key: int(value) for key, value in (part.split("=") for part in line.split())}
+
+
+def bench_dashboard(complaints: int = 10_000, seconds: int = 10, connections: int = 2) -> None:
+    """The dashboard's overview over ``complaints`` open complaints (SQLite), served by uvicorn on loopback,
+    measured with wrk against the same server's stylesheet in the same run; p95 target under 200 ms."""
+    import shutil
+    import threading
+
+    import httpx
+    import uvicorn
+
+    sys.path.insert(0, str(ROOT / "src"))
+    from recovery.config import DashboardSettings, Settings, WebhookSettings, shipped_workflows
+    from recovery.engine.context import Context
+    from recovery.engine.registry import WorkflowRegistry
+    from recovery.engine.sign_ins import print_link
+    from recovery.intake.app import create_app
+    from recovery.intake.serving import server_config
+    from recovery.store.database import connect, upgrade
+    from recovery.workflow_files import load_dir
+
+    if shutil.which("wrk") is None:
+        sys.exit("bench_dashboard needs wrk: apt-get install -y wrk (make tools)")
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "dashboard.db"
+        engine = connect(f"sqlite:///{path}")
+        upgrade(engine)
+        engine.dispose()
+        now = datetime.now(UTC)
+        _open_complaints(path, complaints, now)
+        ctx = Context(db=connect(f"sqlite:///{path}"), workflows=WorkflowRegistry(load_dir(shipped_workflows())))
+        port = _free_port()
+        base = f"http://127.0.0.1:{port}"
+        settings = Settings(webhook=WebhookSettings(port=port), dashboard=DashboardSettings(base_url=base))
+        environ = {"RECOVERY_DASHBOARD_SECRET": "bench-" * 8}
+        app = create_app(ctx, settings, environ=environ)
+        server = uvicorn.Server(server_config(app, settings.webhook, "127.0.0.1", port, log_level="warning"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        while not server.started:
+            time.sleep(0.05)
+        try:
+            link = print_link(ctx, "lea", base_url=base, lifetime=timedelta(minutes=15))
+            with httpx.Client() as client:
+                assert client.post(link.url).status_code == 303, "the sign-in link was refused"
+                cookie = f"recovery_dashboard={client.cookies['recovery_dashboard']}"
+                shown = client.get(f"{base}/")
+                assert shown.status_code == 200, shown.status_code
+                assert f'<span class="n">{complaints}</span> open' in shown.text, "the overview did not count them"
+            script = Path(directory) / "p95.lua"
+            script.write_text(WRK_P95)
+            _wrk(f"{base}/", cookie, 2, connections, script)  # warm up: caches, the threadpool
+            css = _wrk(f"{base}/dashboard.css", cookie, seconds, connections, script)
+            page = _wrk(f"{base}/", cookie, seconds, connections, script)
+        finally:
+            server.should_exit = True
+            thread.join(timeout=10)
+            ctx.db.dispose()
+    for name, figures in (("overview /", page), ("stylesheet /dashboard.css (baseline)", css)):
+        rate = figures["requests"] / seconds
+        print(
+            f"{name}: p50 {figures['p50'] / 1000:.1f} ms, p95 {figures['p95'] / 1000:.1f} ms, "
+            f"p99 {figures['p99'] / 1000:.1f} ms, {rate:.0f} req/s, {figures['errors']} errors"
+        )
+    print(
+        f"overview p95 / stylesheet p95: {page['p95'] / max(css['p95'], 1):.1f}x "
+        f"({complaints:,} open complaints, wrk -t{min(2, connections)} -c{connections} -d{seconds}s;"
+        " target p95 < 200 ms)"
+    )
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--purchases", type=int, default=1_000_000)
     parser.add_argument("--complaints", type=int, default=50_000)
+    parser.add_argument("--part", choices=["all", "report", "dashboard"], default="all")
+    parser.add_argument("--open-complaints", type=int, default=10_000, help="the dashboard's open complaints")
+    parser.add_argument("--connections", type=int, default=2, help="wrk's connections against the dashboard")
     args = parser.parse_args()
-    bench_report(args.customers, args.purchases, args.complaints)
+    if args.part in ("all", "report"):
+        bench_report(args.customers, args.purchases, args.complaints)
+    if args.part in ("all", "dashboard"):
+        bench_dashboard(args.open_complaints, connections=args.connections)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, select
 
-from recovery.core import value
 from recovery.engine.context import Context
 from recovery.engine.queries import iso, overdue_clause
 from recovery.engine.value import leave_probability
@@ -169,16 +168,27 @@ def _arrivals(connection: Connection, mine: list[Any], since: datetime) -> tuple
 
 
 def _at_risk(ctx: Context, connection: Connection, mine: list[Any], now: datetime) -> tuple[float, int]:
-    """Revenue at risk of the open complaints in scope (a customer counted once) and how many are unscored."""
-    found = connection.execute(
-        select(complaints.c.customer_id, customer_scores.c.clv)
-        .outerjoin(customer_scores, customer_scores.c.customer_id == complaints.c.customer_id)
-        .where(complaints.c.closed_at.is_(None), *mine)
-    ).all()
-    if not found:
-        return 0.0, 0
+    """Revenue at risk of the open complaints in scope (a customer counted once) and how many are unscored.
+
+    As ``engine.value.open_at_risk`` counts it (a negative CLV as nothing), summed in the database.
+    """
+    c = complaints.c
+    open_ = [c.closed_at.is_(None), *mine]
+    customers_in_scope = select(c.customer_id).where(*open_).distinct().subquery()
+    clv = customer_scores.c.clv
+    total = connection.execute(
+        select(func.coalesce(func.sum(case((clv > 0, clv), else_=0.0)), 0.0))
+        .select_from(customers_in_scope)
+        .join(customer_scores, customer_scores.c.customer_id == customers_in_scope.c.customer_id)
+        .where(clv.is_not(None))
+    ).scalar_one()
+    unscored = connection.execute(
+        select(func.count())
+        .select_from(complaints)
+        .outerjoin(customer_scores, customer_scores.c.customer_id == c.customer_id)
+        .where(*open_, clv.is_(None))
+    ).scalar_one()
+    if not total:
+        return 0.0, int(unscored)
     probability = leave_probability(connection, ctx.retention, now).value
-    by_customer = {customer: value.revenue_at_risk(clv, probability) for customer, clv in found}
-    total = sum((v for v in by_customer.values() if v is not None), 0.0)
-    unscored = sum(1 for customer, _ in found if by_customer[customer] is None)
-    return round(total, 2), unscored
+    return round(float(total) * probability, 2), int(unscored)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, case, func, select
@@ -30,7 +30,10 @@ def leave_probability(connection: Connection, rules: RetentionRules, now: dateti
         )
         .scalar_subquery()
     )
-    found = connection.execute(select(complaints.c.closed_as, ended, next_purchase))
+    # Only complaints that ended a window ago can tell (core.value.leave_probability skips the others):
+    # left out here, the newest complaints cost no purchase lookup each.
+    settled = ended <= now - timedelta(days=rules.leave_window_days)
+    found = connection.execute(select(complaints.c.closed_as, ended, next_purchase).where(settled))
     return value.leave_probability(
         (value.Ending(closed_as == Role.RESOLUTION, ended_at, bought) for closed_as, ended_at, bought in found),
         rules,
