@@ -205,7 +205,7 @@ def _outcome(report: Mapping[str, Any], keys: list[str], period: str) -> Chart:
     outcome = report["recovery"]["outcome"]
     groups = outcome["groups"]
     labels = {
-        "resolved": "resolved complaint",
+        "recovered": "resolved complaint",
         "unresolved_or_lost": "unresolved or lost",
         "never_complained": "never complained",
     }

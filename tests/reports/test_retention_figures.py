@@ -131,7 +131,7 @@ def test_chronic_complainers_are_listed_with_how_their_complaints_ended(report: 
             "email": "c1@example.com",
             "name": "c1",
             "complaints": 3,
-            "resolved": 2,
+            "recovered": 2,
             "open": 1,
             "revenue": 180.0,
             "clv": 1000.0,
@@ -172,8 +172,8 @@ def test_the_recovery_outcome_compares_resolved_unresolved_and_silent(report: di
     # 1 of 2, (0 + 30) / 2 = 15. Never complained: c3 (first 02-01, then 02-11 for 60); c4 and c5 first bought
     # after 03-01, too late to judge: 1 of 1, 60.
     groups = {g["group"]: g for g in report["recovery"]["outcome"]["groups"]}
-    assert groups["resolved"] == {
-        "group": "resolved",
+    assert groups["recovered"] == {
+        "group": "recovered",
         "count": 2,
         "repurchased": 1,
         "repurchase_rate": 0.5,
@@ -187,8 +187,8 @@ def test_win_back_cases_and_those_won_back(report: dict[str, Any]) -> None:
     # w1 (February) closed as repurchase, w2 (March) gone: 1 won back of 2 closed.
     winback = report["winback"]
     assert column(winback, "cases") == [0, 1, 1]
-    assert column(winback, "won_back") == [0, 1, 0]
-    assert winback["total"]["won_back_rate"] == 0.5
+    assert column(winback, "won") == [0, 1, 0]
+    assert winback["total"]["won_rate"] == 0.5
 
 
 def test_reasons_are_ranked_with_a_persons_coding_winning(report: dict[str, Any]) -> None:

@@ -17,8 +17,8 @@ from recovery.cli.runtime import print_table
 CSV_COLUMNS = (
     ("customers", ("new", "active", "repeat_purchase_rate", "early_defected", "early_defection_rate")),
     ("customers", ("transactions", "spend_per_transaction", "revenue")),
-    ("recovery", ("opened", "closed", "resolved", "recovery_rate", "steps", "on_time")),
-    ("winback", ("cases", "won_back", "won_back_rate")),
+    ("recovery", ("opened", "closed", "recovered", "recovery_rate", "steps", "on_time")),
+    ("winback", ("cases", "won", "won_rate")),
     ("voice", ("nps", "nps_answers", "csat", "csat_answers")),
     ("staff", ("flags", "confirmed", "precision", "points")),
 )

@@ -26,7 +26,7 @@ GOALS: tuple[Goal, ...] = (
     Goal("spend_per_transaction_above", "customers.spend_per_transaction", "above", "spend per transaction"),
     Goal("recovery_rate_above", "recovery.recovery_rate", "above", "closed complaints resolved"),
     Goal("on_time_above", "recovery.on_time", "above", "steps done on time"),
-    Goal("won_back_above", "winback.won_back_rate", "above", "closed win-back cases won back"),
+    Goal("won_back_above", "winback.won_rate", "above", "closed win-back cases won back"),
     Goal("nps_above", "voice.nps", "above", "NPS"),
     Goal("csat_above", "voice.csat", "above", "CSAT (answers of 4 or 5)"),
     Goal("flag_precision_above", "staff.precision", "above", "flags confirmed of those decided"),

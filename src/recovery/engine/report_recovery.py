@@ -23,8 +23,8 @@ from recovery.store.schema import audit_log, complaints, purchases
 OPEN = "open"  # the audit row of a complaint's opening: the first state is entered then
 ESCALATE = "escalate"  # the overdue scan's row for a step past its deadline
 PURCHASE = "purchase"
-COUNTED = ("opened", "closed", "resolved", "steps", "on_time_steps")
-RATES: dict[str, Rate] = {"recovery_rate": ("resolved", "closed", 4), "on_time": ("on_time_steps", "steps", 4)}
+COUNTED = ("opened", "closed", "recovered", "steps", "on_time_steps")
+RATES: dict[str, Rate] = {"recovery_rate": ("recovered", "closed", 4), "on_time": ("on_time_steps", "steps", 4)}
 c, a, p = complaints.c, audit_log.c, purchases.c
 
 
@@ -63,7 +63,7 @@ def _complaints(connection: Connection, window: Window, winback: str) -> dict[in
         .group_by(index)
     )
     return {
-        i: {"opened": int(n), "closed": int(closed or 0), "resolved": int(resolved or 0)}
+        i: {"opened": int(n), "closed": int(closed or 0), "recovered": int(resolved or 0)}
         for i, n, closed, resolved in connection.execute(query)
     }
 
@@ -152,7 +152,7 @@ def _outcome(connection: Connection, window: Window, winback: str, now: datetime
     after = and_(p.customer_id == c.customer_id, p.kind == PURCHASE, p.ordered_at > ended)
     per_complaint = (
         select(
-            resolved.label("resolved"),
+            resolved.label("recovered"),
             func.max(case((p.id.is_not(None), 1), else_=0)).label("bought"),
             func.coalesce(func.sum(p.amount), 0).label("spend"),
         )
@@ -165,11 +165,11 @@ def _outcome(connection: Connection, window: Window, winback: str, now: datetime
     sides = {
         int(side): (int(n), int(bought or 0), float(spend or 0))
         for side, n, bought, spend in connection.execute(
-            select(o.resolved, func.count(), func.sum(o.bought), func.sum(o.spend)).group_by(o.resolved)
+            select(o.recovered, func.count(), func.sum(o.bought), func.sum(o.spend)).group_by(o.recovered)
         )
     }
     groups = [
-        outcome("resolved", *sides.get(1, (0, 0, 0.0))),
+        outcome("recovered", *sides.get(1, (0, 0, 0.0))),
         outcome("unresolved_or_lost", *sides.get(0, (0, 0, 0.0))),
         outcome("never_complained", *_never_complained(connection, start, latest, winback, days)),
     ]

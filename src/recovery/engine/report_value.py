@@ -66,7 +66,7 @@ def _chronic(connection: Connection, window: Window, winback: str, at_least: int
         select(
             c.customer_id,
             n.label("complaints"),
-            func.sum(case((c.closed_as == Role.RESOLUTION.value, 1), else_=0)).label("resolved"),
+            func.sum(case((c.closed_as == Role.RESOLUTION.value, 1), else_=0)).label("recovered"),
             func.sum(case((c.closed_at.is_(None), 1), else_=0)).label("open"),
         )
         .where(opened, c.workflow != winback)
@@ -86,7 +86,7 @@ def _chronic(connection: Connection, window: Window, winback: str, at_least: int
             customers.c.email,
             customers.c.name,
             k.complaints,
-            k.resolved,
+            k.recovered,
             k.open,
             spent,
             customer_scores.c.clv,
@@ -102,7 +102,7 @@ def _chronic(connection: Connection, window: Window, winback: str, at_least: int
             "email": row.email,
             "name": row.name,
             "complaints": int(row.complaints),
-            "resolved": int(row.resolved or 0),
+            "recovered": int(row.recovered or 0),
             "open": int(row.open or 0),
             "revenue": round(float(row[6] or 0), 2),
             "clv": None if row.clv is None else round(float(row.clv), 2),

@@ -15,8 +15,8 @@ from recovery.store.report_sql import period_index
 from recovery.store.schema import answer_reasons, complaints, flags, ledger, staff, survey_answers
 
 RULES = "rules"  # answer_reasons.coded_by of the rules' coding; any other value is a person's, which wins
-WINBACK_COUNTED = ("cases", "closed", "won_back")
-WINBACK_RATES: dict[str, Rate] = {"won_back_rate": ("won_back", "closed", 4)}
+WINBACK_COUNTED = ("cases", "closed", "won")
+WINBACK_RATES: dict[str, Rate] = {"won_rate": ("won", "closed", 4)}
 VOICE_COUNTED = ("nps_answers", "promoters", "detractors", "csat_answers", "csat_satisfied", "csat_sum")
 VOICE_RATES: dict[str, Rate] = {
     "csat": ("csat_satisfied", "csat_answers", 4),
