@@ -20,9 +20,10 @@ def quality_gaps(ctx: Context, since: datetime | None = None) -> dict[str, Any]:
     query = select(c.id, c.expected, c.last_score).where(c.workflow != ctx.winback.workflow)
     if since is not None:
         query = query.where(c.opened_at >= since)
+    # The complaints are named by a subquery, never as parameters: a year can hold more than SQLite takes.
+    ids = query.with_only_columns(c.id)
     with ctx.read() as connection:
         found = connection.execute(query.order_by(c.id)).all()
-        ids = [row.id for row in found]
         given = _given(connection, ids)
         perceived = _perceived(connection, ids)
         reasons = _reasons(connection, ids)
@@ -33,7 +34,7 @@ def quality_gaps(ctx: Context, since: datetime | None = None) -> dict[str, Any]:
     return {"since": since.isoformat().replace("+00:00", "Z") if since else None, **gap_report(cases)}
 
 
-def _given(connection: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+def _given(connection: Connection, ids: Any) -> dict[int, tuple[str, ...]]:
     found: dict[int, tuple[str, ...]] = {}
     query = select(compensations.c.complaint_id, compensations.c.kind).order_by(compensations.c.id)
     for complaint_id, kind in connection.execute(query.where(compensations.c.complaint_id.in_(ids))):
@@ -41,14 +42,14 @@ def _given(connection: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]
     return found
 
 
-def _perceived(connection: Connection, ids: list[int]) -> dict[int, str]:
+def _perceived(connection: Connection, ids: Any) -> dict[int, str]:
     """The latest follow-up's perceived outcome, where the customer said one."""
     f = follow_ups.c
     query = select(f.complaint_id, f.perceived).where(f.complaint_id.in_(ids), f.perceived.is_not(None)).order_by(f.id)
     return {complaint_id: perceived for complaint_id, perceived in connection.execute(query)}
 
 
-def _reasons(connection: Connection, ids: list[int]) -> dict[int, tuple[str, ...]]:
+def _reasons(connection: Connection, ids: Any) -> dict[int, tuple[str, ...]]:
     """The reasons of each complaint's open answers: a person's coding where there is one, else the rules'."""
     a, r = survey_answers.c, answer_reasons.c
     query = (
