@@ -154,3 +154,12 @@ def test_the_winback_pipeline_counts_cases_by_step(team: Context) -> None:
     assert (seen["open"], seen["won_back"], seen["gone"], seen["cases"]) == (2, 0, 1, 3)
     ann = winback_pipeline(team, "ann")
     assert (ann["open"], ann["gone"], ann["cases"]) == (1, 1, 2)
+
+
+def test_revenue_at_risk_leaves_out_win_back_cases(team: Context) -> None:
+    customer = add_customer(team, "jo@example.com", "Jo")
+    open_case(team, customer, by="lea", assignee="ann")
+    score(team, customer, 400.0)
+    seen = overview(team, None)
+    assert seen["open"] == 1  # the case is open work, counted by its step
+    assert (seen["revenue_at_risk"], seen["revenue_at_risk_unscored"]) == (0.0, 0)

@@ -33,7 +33,8 @@ def overview(ctx: Context, staff_id: str | None) -> dict[str, Any]:
     - ``attention``: up to 20 overdue or escalated complaints, highest level then oldest deadline
       first, each ``id``, ``summary``, ``customer_id``, ``customer_name``, ``workflow``, ``state``,
       ``assignee``, ``severity``, ``deadline``, ``final_deadline``, ``escalation_level``, ``paused``;
-    - ``revenue_at_risk``: CLV x leave probability over the open complaints' customers, each once;
+    - ``revenue_at_risk``: CLV x leave probability over the open complaints' customers, each once
+      (win-back cases left out, as ``recovery status`` counts it);
       ``revenue_at_risk_unscored``: open complaints whose customer has no CLV yet;
     - ``arrivals_today``: complaints opened since ``day_started_at``; ``arrivals``: the newest 10 of
       them, each ``id``, ``summary``, ``customer_id``, ``customer_name``, ``channel``, ``severity``,
@@ -170,10 +171,11 @@ def _arrivals(connection: Connection, mine: list[Any], since: datetime) -> tuple
 def _at_risk(ctx: Context, connection: Connection, mine: list[Any], now: datetime) -> tuple[float, int]:
     """Revenue at risk of the open complaints in scope (a customer counted once) and how many are unscored.
 
-    As ``engine.value.open_at_risk`` counts it (a negative CLV as nothing), summed in the database.
+    As ``engine.value.open_at_risk`` counts it (a negative CLV as nothing, win-back cases left out: their
+    customer has left already), summed in the database.
     """
     c = complaints.c
-    open_ = [c.closed_at.is_(None), *mine]
+    open_ = [c.closed_at.is_(None), c.workflow != ctx.winback.workflow, *mine]
     customers_in_scope = select(c.customer_id).where(*open_).distinct().subquery()
     clv = customer_scores.c.clv
     total = connection.execute(
