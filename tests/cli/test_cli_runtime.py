@@ -106,6 +106,6 @@ def test_a_runtime_outside_a_command_builds_its_context_once(tmp_path: Path, mon
     context = runtime.context(check_schema=False)
     try:
         assert runtime.context() is context
-        assert context.workflows.names == ["minor", "standard"]
+        assert context.workflows.names == ["minor", "standard", "win_back"]
     finally:
         context.db.dispose()

@@ -68,7 +68,9 @@ def test_without_an_assignee_nothing_is_queued(ctx: Context, open_one: Callable[
         pytest.param({"channel": "fax"}, InvalidInputError, "channel: unknown 'fax'", id="channel"),
         pytest.param({"customer_id": 999}, NotFoundError, "no customer 999", id="customer"),
         pytest.param({"assignee": "nobody"}, NotFoundError, "no staff member 'nobody'", id="assignee"),
-        pytest.param({"workflow": "gold"}, NotFoundError, "unknown workflow 'gold'; known: minor, standard, win_back", id="wf"),
+        pytest.param(
+            {"workflow": "gold"}, NotFoundError, "unknown workflow 'gold'; known: minor, standard, win_back", id="wf"
+        ),
     ],
 )
 def test_bad_input_is_refused(
