@@ -151,9 +151,9 @@ def test_the_winback_pipeline_counts_cases_by_step(team: Context) -> None:
         ("reached", 1, True),
         ("gone", 1, False),
     ]
-    assert (seen["open"], seen["won_back"], seen["gone"], seen["cases"]) == (2, 0, 1, 3)
+    assert (seen["open"], seen["won"], seen["not_won"], seen["cases"]) == (2, 0, 1, 3)
     ann = winback_pipeline(team, "ann")
-    assert (ann["open"], ann["gone"], ann["cases"]) == (1, 1, 2)
+    assert (ann["open"], ann["not_won"], ann["cases"]) == (1, 1, 2)
 
 
 def test_revenue_at_risk_leaves_out_win_back_cases(team: Context) -> None:

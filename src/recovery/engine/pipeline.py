@@ -17,8 +17,8 @@ def winback_pipeline(ctx: Context, staff_id: str | None) -> dict[str, Any]:
     """Win-back cases (every one, or ``staff_id``'s) counted by step.
 
     Keys: ``workflow``; ``steps``, one row per step that has cases, in the workflow's order: ``state``,
-    ``cases``, ``overdue``, ``open`` (False for a closing step); ``open``, ``won_back`` (closed by a
-    purchase), ``gone`` (closed without one) and ``cases`` (all of them).
+    ``cases``, ``overdue``, ``open`` (False for a closing step); ``open``, ``won`` (closed by a
+    purchase), ``not_won`` (closed without one) and ``cases`` (all of them). Step names are the workflow's own.
     """
     c = complaints.c
     now = ctx.clock.now()
@@ -39,7 +39,7 @@ def winback_pipeline(ctx: Context, staff_id: str | None) -> dict[str, Any]:
     with ctx.read() as connection:
         found = connection.execute(query).all()
     steps: dict[str, dict[str, Any]] = {}
-    totals = {"open": 0, "won_back": 0, "gone": 0}
+    totals = {"open": 0, "won": 0, "not_won": 0}
     for state, closed_as, cases, overdue, still_open in found:
         step = steps.setdefault(state, {"state": state, "cases": 0, "overdue": 0, "open": bool(still_open)})
         step["cases"] += int(cases)
@@ -47,13 +47,13 @@ def winback_pipeline(ctx: Context, staff_id: str | None) -> dict[str, Any]:
         if still_open:
             totals["open"] += int(cases)
         elif closed_as == Role.REPURCHASE:
-            totals["won_back"] += int(cases)
+            totals["won"] += int(cases)
         else:
-            totals["gone"] += int(cases)
+            totals["not_won"] += int(cases)
     ordered = sorted(steps.values(), key=lambda s: step_position(ctx, ctx.winback.workflow, s["state"]))
     return {
         "workflow": ctx.winback.workflow,
         "steps": ordered,
         **totals,
-        "cases": totals["open"] + totals["won_back"] + totals["gone"],
+        "cases": totals["open"] + totals["won"] + totals["not_won"],
     }
