@@ -40,16 +40,12 @@ class SettingsError(ValueError):
         self.problems = problems
         first, message = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        super().__init__(f"{dotted(first)}: {message}{more}" if first else f"{message}{more}")
+        where = ".".join(str(part) for part in first)  # ("webhook", "sources", 0, "name"): webhook.sources.0.name
+        super().__init__(f"{where}: {message}{more}" if first else f"{message}{more}")
 
     def under(self, *prefix: str | int) -> list[tuple[Location, str]]:
         """The problems with ``prefix`` put in front of their locations."""
         return [((*prefix, *location), message) for location, message in self.problems]
-
-
-def dotted(location: Location) -> str:
-    """``("webhook", "sources", 0, "name")`` → ``webhook.sources.0.name``."""
-    return ".".join(str(part) for part in location)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -365,9 +361,7 @@ def _decimal(value: Any) -> Decimal:
 
 
 def _path(value: Any) -> Path:
-    if isinstance(value, Path):
-        return value
-    if isinstance(value, str):
+    if isinstance(value, str | Path):
         return Path(value)
     raise ValueError("Input should be a valid path")
 

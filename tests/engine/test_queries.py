@@ -144,6 +144,7 @@ def test_status_of_an_empty_database(ctx: Context) -> None:
         "last_tick": None,
         "revenue_at_risk": 0.0,
         "revenue_at_risk_unscored": 0,
+        "customers_scored": 0,
     }
 
 

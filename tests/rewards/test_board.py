@@ -82,7 +82,7 @@ def test_the_statement_lists_every_ledger_row_with_the_total(november: Context) 
 
 
 def test_a_statement_without_awards_is_empty_with_total_zero(shop: Context) -> None:
-    assert statement(shop, "lea") == {"staff": "lea", "name": "Lea Lead", "rows": [], "total": 0}
+    assert statement(shop, "lea") == {"staff": "lea", "name": "Lea Lead", "rows": [], "count": 0, "total": 0}
 
 
 def test_the_statement_of_unknown_staff_is_not_found(shop: Context) -> None:

@@ -205,15 +205,25 @@ def status(ctx: Context) -> dict[str, Any]:
         at_risk = open_at_risk(
             connection, leave_probability(connection, ctx.retention, now).value, ctx.winback.workflow
         )
+        scored = connection.execute(select(func.count()).select_from(customer_scores)).scalar_one()
     return {
         "complaints": by_state,
         "overdue": overdue,
         "escalated": escalated,
         "outbox": {"pending": box.get("pending", 0), "dead": box.get("dead", 0), "sent": box.get("sent", 0)},
-        "last_tick": tick,
+        "last_tick": tick_view(tick),
         "revenue_at_risk": at_risk["revenue_at_risk"],
         "revenue_at_risk_unscored": at_risk["open_complaints_unscored"],
+        "customers_scored": scored,
     }
+
+
+def tick_view(tick: Any) -> Any:
+    """The stored last tick with its ``at`` written as every --json time is (``iso``: UTC, ending in Z)."""
+    try:
+        return {**tick, "at": iso(datetime.fromisoformat(tick["at"]).astimezone(UTC))}
+    except (TypeError, KeyError, ValueError):  # not a tick a daemon wrote: shown as it is
+        return tick
 
 
 def list_customers(
@@ -286,10 +296,10 @@ def _scores(row: dict[str, Any]) -> dict[str, Any]:
     return found
 
 
-def list_staff(ctx: Context) -> list[dict[str, Any]]:
-    """Every staff member."""
+def list_staff(ctx: Context, limit: int | None = None) -> list[dict[str, Any]]:
+    """Every staff member by id, or the first ``limit``."""
     with ctx.read() as connection:
-        found = connection.execute(select(staff).order_by(staff.c.id)).mappings()
+        found = connection.execute(select(staff).order_by(staff.c.id).limit(limit)).mappings()
         return [{"id": r["id"], "name": r["name"], "email": r["email"], "role": r["role"]} for r in found]
 
 
