@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from recovery.core.surveys import Survey, parse_survey
 from recovery.errors import ConfigError
+from recovery.yaml_files import read_yaml
 
 MAX_BYTES = 128 * 1024  # the shipped files are under 10 KiB
 
@@ -20,19 +19,7 @@ def load_file(path: Path) -> Survey:
     """Read and validate one survey file; ConfigError names the file and the key inside it."""
     if not path.is_file():
         raise ConfigError(f"{path}: not a regular file")
-    try:
-        with path.open("rb") as file:
-            data = file.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise ConfigError(f"{path}: cannot read: {exc.strerror}") from exc
-    if len(data) > MAX_BYTES:
-        raise ConfigError(f"{path}: larger than {MAX_BYTES // 1024} KiB; a survey file is a few KiB")
-    try:
-        document = yaml.safe_load(data.decode("utf-8"))
-    except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: not UTF-8 text; save the file as UTF-8") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML: {exc}") from exc
+    document = read_yaml(path, max_bytes=MAX_BYTES, kind="a survey file")
     return parse_survey(document, str(path))
 
 
