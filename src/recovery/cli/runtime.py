@@ -131,13 +131,13 @@ def print_json(data: Any) -> None:
 
 def print_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], empty: str = "nothing to show") -> None:
     """A plain text table of ``columns`` from ``rows``; times in the calendar's zone (cli/times.py)."""
-    from tabulate import tabulate
+    from recovery.cli.table import table
 
     if not rows:
         click.echo(empty)
         return
     tz = current_tz()
-    click.echo(tabulate([[_cell(r.get(c), tz) for c in columns] for r in rows], headers=list(columns)))
+    click.echo(table([[_cell(r.get(c), tz) for c in columns] for r in rows], columns))
 
 
 def print_rows(
