@@ -11,8 +11,8 @@ from sqlalchemy import Connection, case, func, select
 
 from recovery.engine.context import Context
 from recovery.engine.queries import iso, overdue_clause
-from recovery.engine.value import leave_probability
-from recovery.store.schema import complaints, customer_scores, customers
+from recovery.engine.value import leave_probability, open_clv
+from recovery.store.schema import complaints, customers
 
 ATTENTION_LIMIT = 20  # the overdue and escalated complaints listed, most urgent first
 ARRIVALS_LIMIT = 10  # today's newest complaints listed
@@ -174,23 +174,8 @@ def _at_risk(ctx: Context, connection: Connection, mine: list[Any], now: datetim
     As ``engine.value.open_at_risk`` counts it (a negative CLV as nothing, win-back cases left out: their
     customer has left already), summed in the database.
     """
-    c = complaints.c
-    open_ = [c.closed_at.is_(None), c.workflow != ctx.winback.workflow, *mine]
-    customers_in_scope = select(c.customer_id).where(*open_).distinct().subquery()
-    clv = customer_scores.c.clv
-    total = connection.execute(
-        select(func.coalesce(func.sum(case((clv > 0, clv), else_=0.0)), 0.0))
-        .select_from(customers_in_scope)
-        .join(customer_scores, customer_scores.c.customer_id == customers_in_scope.c.customer_id)
-        .where(clv.is_not(None))
-    ).scalar_one()
-    unscored = connection.execute(
-        select(func.count())
-        .select_from(complaints)
-        .outerjoin(customer_scores, customer_scores.c.customer_id == c.customer_id)
-        .where(*open_, clv.is_(None))
-    ).scalar_one()
-    if not total:
-        return 0.0, int(unscored)
+    at_risk = open_clv(connection, ctx.winback.workflow, *mine)
+    if not at_risk.clv:
+        return 0.0, at_risk.unscored
     probability = leave_probability(connection, ctx.retention, now).value
-    return round(float(total) * probability, 2), int(unscored)
+    return round(at_risk.clv * probability, 2), at_risk.unscored

@@ -12,7 +12,7 @@ from recovery.core.complaint import Complaint
 from recovery.engine.context import Context
 from recovery.engine.prescriptions import prescribed
 from recovery.engine.runtime import LAST_TICK
-from recovery.engine.value import complaint_at_risk, leave_probability, open_at_risk
+from recovery.engine.value import complaint_at_risk, leave_probability, open_clv
 from recovery.errors import NotFoundError
 from recovery.store import complaints as store
 from recovery.store import runtime
@@ -202,9 +202,9 @@ def status(ctx: Context) -> dict[str, Any]:
             connection.execute(select(outbox.c.status, func.count()).group_by(outbox.c.status)).all()
         )
         tick = runtime.get(connection, LAST_TICK)
-        at_risk = open_at_risk(
-            connection, leave_probability(connection, ctx.retention, now).value, ctx.winback.workflow
-        )
+        at_risk = open_clv(connection, ctx.winback.workflow)
+        # The leave probability reads every settled complaint's next purchase: not while no CLV is at stake.
+        probability = leave_probability(connection, ctx.retention, now).value if at_risk.clv else 0.0
         scored = connection.execute(select(func.count()).select_from(customer_scores)).scalar_one()
     return {
         "complaints": by_state,
@@ -212,8 +212,8 @@ def status(ctx: Context) -> dict[str, Any]:
         "escalated": escalated,
         "outbox": {"pending": box.get("pending", 0), "dead": box.get("dead", 0), "sent": box.get("sent", 0)},
         "last_tick": tick_view(tick),
-        "revenue_at_risk": at_risk["revenue_at_risk"],
-        "revenue_at_risk_unscored": at_risk["open_complaints_unscored"],
+        "revenue_at_risk": round(at_risk.clv * probability, 2),
+        "revenue_at_risk_unscored": at_risk.unscored,
         "customers_scored": scored,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -48,9 +49,11 @@ def complaint_at_risk(connection: Connection, complaint: Complaint, ctx: Context
     clv = connection.execute(
         select(customer_scores.c.clv).where(customer_scores.c.customer_id == complaint.customer_id)
     ).scalar()
+    if clv is None:  # no probability to read over every complaint: there is nothing to multiply it by
+        return {"revenue_at_risk": None, "revenue_at_risk_basis": UNSCORED}
     probability = leave_probability(connection, ctx.retention, ctx.clock.now())
     at_risk = value.revenue_at_risk(clv, probability.value)
-    if clv is None or at_risk is None:
+    if at_risk is None:
         return {"revenue_at_risk": None, "revenue_at_risk_basis": UNSCORED}
     kind = "measured" if probability.measured else "default"
     basis = f"CLV {clv:.2f} x leave probability {probability.value:.2f} ({kind})"
@@ -62,20 +65,44 @@ def open_at_risk(connection: Connection, probability: float, win_back: str) -> d
 
     Win-back cases (workflow ``win_back``) are not complaints at risk: their customer has left or is leaving already.
     """
-    found = connection.execute(
-        select(complaints.c.customer_id, customer_scores.c.clv)
-        .outerjoin(customer_scores, customer_scores.c.customer_id == complaints.c.customer_id)
-        .where(complaints.c.closed_at.is_(None), complaints.c.workflow != win_back)
-    ).all()
-    # A customer with two open complaints can leave only once: their CLV counts once in the total.
-    by_customer = {customer: value.revenue_at_risk(clv, probability) for customer, clv in found}
-    total = sum((at_risk for at_risk in by_customer.values() if at_risk is not None), 0.0)
-    unscored = sum(1 for customer, _ in found if by_customer[customer] is None)
+    at_risk = open_clv(connection, win_back)
     return {
-        "revenue_at_risk": round(total, 2),
-        "open_complaints_at_risk": len(found),
-        "open_complaints_unscored": unscored,
+        "revenue_at_risk": round(at_risk.clv * probability, 2),
+        "open_complaints_at_risk": at_risk.complaints,
+        "open_complaints_unscored": at_risk.unscored,
     }
+
+
+@dataclass(frozen=True)
+class OpenClv:
+    """What the open complaints' customers are worth together (``clv``) and how many complaints are unscored."""
+
+    clv: float
+    complaints: int
+    unscored: int
+
+
+def open_clv(connection: Connection, win_back: str, *scope: Any) -> OpenClv:
+    """The CLV of the customers of the open complaints in ``scope`` (extra WHERE clauses), summed in the database.
+
+    Each customer counts once (a customer with two open complaints can leave only once) and a negative CLV as
+    nothing (as ``core.value.revenue_at_risk`` counts it); win-back cases are left out (see ``open_at_risk``).
+    """
+    c, clv = complaints.c, customer_scores.c.clv
+    open_ = (c.closed_at.is_(None), c.workflow != win_back, *scope)
+    in_scope = select(c.customer_id).where(*open_).distinct().subquery()
+    total = connection.execute(
+        select(func.coalesce(func.sum(case((clv > 0, clv), else_=0.0)), 0.0))
+        .select_from(in_scope)
+        .join(customer_scores, customer_scores.c.customer_id == in_scope.c.customer_id)
+    ).scalar_one()
+    counted, unscored = connection.execute(
+        select(func.count(), func.count(case((clv.is_(None), 1))))
+        .select_from(complaints)
+        .outerjoin(customer_scores, customer_scores.c.customer_id == c.customer_id)
+        .where(*open_)
+    ).one()
+    return OpenClv(float(total), int(counted), int(unscored))
 
 
 def value_report(ctx: Context) -> dict[str, Any]:
