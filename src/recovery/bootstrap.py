@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import asdict, replace
+from typing import TYPE_CHECKING
 
 from recovery.clock import Clock, SystemClock
 from recovery.config import RetentionSettings, Settings
@@ -13,12 +14,14 @@ from recovery.core.loyalty import LoyaltyRules
 from recovery.core.retention import DEFAULT_PRESCRIPTIONS, Prescription, RetentionRules
 from recovery.core.rewards import RewardRules
 from recovery.core.winback import WinBackRules
-from recovery.core.workflow import Workflow
 from recovery.engine.context import Context
 from recovery.engine.registry import WorkflowRegistry
 from recovery.engine.survey_config import SurveyConfig
 from recovery.errors import ConfigError
 from recovery.store.database import check_current, connect
+
+if TYPE_CHECKING:
+    from recovery.core.workflow import Workflow
 
 
 def build_context(settings: Settings, clock: Clock | None = None, *, check_schema: bool = True) -> Context:

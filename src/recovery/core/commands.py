@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from recovery.core.guards import Compensation
+if TYPE_CHECKING:
+    from recovery.core.guards import Compensation
 
 CHANNELS = ("phone", "email", "web", "store", "helpdesk")
 # What a customer may have expected: one side of the quality gap (the other is what they received).

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from operator import attrgetter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recovery.core.commands import FireTrigger
-from recovery.core.deadlines import Timers
-from recovery.core.definition import Workflow
 from recovery.core.guards import Facts
+
+if TYPE_CHECKING:
+    from recovery.core.commands import FireTrigger
+    from recovery.core.deadlines import Timers
+    from recovery.core.definition import Workflow
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,10 +8,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from recovery.core.calendar import BusinessCalendar
-from recovery.core.definition import EscalationStep, Workflow
-from recovery.core.durations import Duration
+if TYPE_CHECKING:  # annotations only: reading a complaint's timers needs none of them
+    from recovery.core.calendar import BusinessCalendar
+    from recovery.core.definition import EscalationStep, Workflow
+    from recovery.core.durations import Duration
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,8 +10,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from recovery.core.surveys import nps_group
-
 
 class LoyaltyClass(StrEnum):
     """A customer's kind, as in the prescriptions; ``unknown`` until there is anything to go on."""
@@ -121,6 +119,9 @@ def _satisfied(e: Evidence) -> tuple[str, ...]:
 
 def _nps_reason(e: Evidence) -> str:
     assert e.nps is not None
+    # Imported here: every command builds the loyalty rules, few read an NPS (core.surveys is a parser's worth).
+    from recovery.core.surveys import nps_group
+
     return f"NPS {e.nps} ({nps_group(e.nps)}) in the {e.nps_survey or 'latest'} survey"
 
 

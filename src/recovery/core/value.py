@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from recovery.core.retention import RetentionRules
+if TYPE_CHECKING:
+    from recovery.core.retention import RetentionRules
 
 YEAR = timedelta(days=365)  # "a year" of the report: the 365 days up to now, and the 365 before them
 

@@ -4,15 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from recovery.core.complaint import Complaint
-from recovery.engine.context import Context
-from recovery.engine.prescriptions import prescribed
 from recovery.engine.runtime import LAST_TICK
-from recovery.engine.value import complaint_at_risk, leave_probability, open_clv
 from recovery.errors import NotFoundError
 from recovery.store import complaints as store
 from recovery.store import runtime
@@ -25,6 +21,10 @@ from recovery.store.schema import (
     outbox,
     staff,
 )
+
+if TYPE_CHECKING:
+    from recovery.core.complaint import Complaint
+    from recovery.engine.context import Context
 
 
 def iso(value: datetime | None) -> str | None:
@@ -65,6 +65,10 @@ def complaint_view(c: Complaint) -> dict[str, Any]:
 
 def get_complaint(ctx: Context, complaint_id: int) -> dict[str, Any]:
     """One complaint's view, with the triggers its own workflow version allows next."""
+    # Here, not at the top: a listing needs neither the prescriptions nor the value rules.
+    from recovery.engine.prescriptions import prescribed
+    from recovery.engine.value import complaint_at_risk
+
     with ctx.read() as connection:
         complaint = store.load(connection, complaint_id)
         workflow = ctx.workflows.get(connection, complaint.workflow, complaint.workflow_version)
@@ -189,6 +193,8 @@ def history_view(row: dict[str, Any]) -> dict[str, Any]:
 
 def status(ctx: Context) -> dict[str, Any]:
     """Counts by state, overdue complaints, outbox health, the last scheduler tick and the revenue at risk."""
+    from recovery.engine.value import leave_probability, open_clv
+
     now = ctx.clock.now()
     with ctx.read() as connection:
         by_state: dict[str, int] = dict(

@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, select
 
-from recovery.core.workflow import Workflow, parse_workflow
 from recovery.errors import NotFoundError, WorkflowError
 from recovery.store.schema import workflow_definitions
 from recovery.store.sql import insert_ignoring_duplicates
 
 if TYPE_CHECKING:
     from recovery.core.machine import WorkflowMachine
+    from recovery.core.workflow import Workflow
 
 
 class WorkflowRegistry:
@@ -87,6 +87,8 @@ class WorkflowRegistry:
             ).first()
             if row is None:
                 raise NotFoundError(f"workflow {name!r} version {version} is not stored in this database")
+            from recovery.core.workflow import parse_workflow  # a command that reads no rules never loads the parser
+
             self._known[key] = parse_workflow(row.definition, f"stored workflow {name} v{version}", stored=True)
         return self._known[key]
 

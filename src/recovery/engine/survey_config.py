@@ -8,11 +8,11 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from recovery.core.surveys import Survey
 from recovery.errors import ConfigError, NotFoundError
 
 if TYPE_CHECKING:
     from recovery.core.reasons import Taxonomy
+    from recovery.core.surveys import Survey
 
 
 def _shipped(*parts: str) -> Path:

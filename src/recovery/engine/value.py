@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, case, func, select
 
 from recovery.core import value
-from recovery.core.complaint import Complaint
-from recovery.core.retention import RetentionRules
 from recovery.core.roles import Role
-from recovery.engine.context import Context
 from recovery.store.schema import complaints, customer_scores, purchases
+
+if TYPE_CHECKING:
+    from recovery.core.complaint import Complaint
+    from recovery.core.retention import RetentionRules
+    from recovery.engine.context import Context
 
 PURCHASE = "purchase"  # purchases.kind of a sale; a refund neither brings a customer back nor makes one active
 UNSCORED = "unscored: no CLV for this customer yet (`recovery customers score`)"
