@@ -12,8 +12,9 @@ from recovery.clock import SettableClock
 from recovery.core.commands import FireTrigger
 from recovery.engine import fire
 from recovery.engine.context import Context
+from recovery.engine.customer_queries import customer_detail, list_customers
 from recovery.engine.people import add_customer, add_staff, find_customer
-from recovery.engine.queries import customer_detail, get_complaint, history, list_complaints, list_customers, list_staff
+from recovery.engine.queries import get_complaint, history, list_complaints, list_staff
 from recovery.engine.queries import status as read_status
 from recovery.errors import NotFoundError
 from recovery.store.outbox import enqueue

@@ -16,9 +16,9 @@ from recovery.core.commands import FireTrigger, OpenComplaint
 from recovery.engine import fire, open_complaint
 from recovery.engine.at_risk import AtRiskRun, clv_cutoff, mark_at_risk
 from recovery.engine.context import Context
+from recovery.engine.customer_queries import customer_detail, list_customers
 from recovery.engine.people import add_customer, add_staff, find_customer
 from recovery.engine.purchases import import_rows
-from recovery.engine.queries import customer_detail, list_customers
 from recovery.store.schema import customer_scores, customers_at_risk, outbox
 
 

@@ -15,9 +15,9 @@ from recovery.core.guards import Compensation
 from recovery.core.purchases import bgnbd, summarise
 from recovery.engine import fire, open_complaint
 from recovery.engine.context import Context
+from recovery.engine.customer_queries import list_customers
 from recovery.engine.models import fit
 from recovery.engine.purchases import import_rows
-from recovery.engine.queries import list_customers
 from recovery.engine.scores import score_customers
 from recovery.errors import ModelError
 from recovery.store.schema import customer_scores, loyalty_history

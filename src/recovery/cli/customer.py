@@ -21,8 +21,8 @@ def customer() -> None:
 @pass_runtime
 def add(runtime: Runtime, email: str, name: str, external: str | None, as_json: bool) -> None:
     """Add a customer by email."""
+    from recovery.engine.customer_queries import customer_detail
     from recovery.engine.people import add_customer, find_customer
-    from recovery.engine.queries import customer_detail
 
     ref = None
     if external is not None:
@@ -49,7 +49,7 @@ def add(runtime: Runtime, email: str, name: str, external: str | None, as_json: 
 @pass_runtime
 def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, at_risk: bool, as_json: bool) -> None:
     """List customers with their complaint counts and, once scored, their class and lifetime value."""
-    from recovery.engine.queries import list_customers
+    from recovery.engine.customer_queries import list_customers
 
     rows = list_customers(runtime.context(), limit, loyalty_class, sort, at_risk=at_risk)
     columns = ["id", "email", "name", "external", "complaints", "loyalty_class", "clv"]
@@ -65,8 +65,8 @@ def list_(runtime: Runtime, loyalty_class: str | None, sort: str, limit: int, at
 @pass_runtime
 def show(runtime: Runtime, ref: str, as_json: bool) -> None:
     """Show a customer (by id or email) and their complaints."""
+    from recovery.engine.customer_queries import customer_detail
     from recovery.engine.people import find_customer
-    from recovery.engine.queries import customer_detail
 
     with runtime.context().read() as connection:
         data = customer_detail(connection, find_customer(connection, ref))

@@ -65,7 +65,7 @@ def send(
     """Send SURVEY to customers: each gets a link of their own by the outbox."""
     if bool(customer_refs) == bool(loyalty_class):
         raise click.UsageError("give --customer (one or more) or --class, not both")
-    from recovery.engine.queries import list_customers
+    from recovery.engine.customer_queries import list_customers
     from recovery.engine.surveys import send_survey
 
     ctx = runtime.context()

@@ -12,9 +12,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from recovery.engine.context import Context
+from recovery.engine.customer_queries import list_customers
 from recovery.engine.overview import overview
 from recovery.engine.pipeline import winback_pipeline
-from recovery.engine.queries import ComplaintFilter, find_complaints, get_complaint, history, list_customers
+from recovery.engine.queries import ComplaintFilter, find_complaints, get_complaint, history
 from recovery.errors import InvalidInputError, NotFoundError
 
 if TYPE_CHECKING:

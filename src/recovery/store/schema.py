@@ -1,9 +1,13 @@
 """The tables. States are plain strings (never a native ENUM): adding a state needs no ALTER TYPE.
 
 The complaint half is declared here, the retention half in ``schema_retention``; both are named from here.
+The retention half is imported on the first use of one of its names, or of ``metadata`` (which then holds every
+table): a command that lists complaints never declares its ten tables, a few milliseconds of every start.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -20,23 +24,39 @@ from sqlalchemy import (
     text,
 )
 
+from recovery.store import metadata as declared
 from recovery.store.metadata import Id as Id
-from recovery.store.metadata import metadata as metadata
-from recovery.store.schema_retention import answer_reasons as answer_reasons
-from recovery.store.schema_retention import customer_scores as customer_scores
-from recovery.store.schema_retention import customers_at_risk as customers_at_risk
-from recovery.store.schema_retention import follow_up_reminders as follow_up_reminders
-from recovery.store.schema_retention import loyalty_history as loyalty_history
-from recovery.store.schema_retention import model_fits as model_fits
-from recovery.store.schema_retention import purchases as purchases
-from recovery.store.schema_retention import staff_sign_ins as staff_sign_ins
-from recovery.store.schema_retention import survey_answers as survey_answers
-from recovery.store.schema_retention import survey_invitations as survey_invitations
 from recovery.store.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from recovery.store.metadata import metadata as metadata
+    from recovery.store.schema_retention import answer_reasons as answer_reasons
+    from recovery.store.schema_retention import customer_scores as customer_scores
+    from recovery.store.schema_retention import customers_at_risk as customers_at_risk
+    from recovery.store.schema_retention import follow_up_reminders as follow_up_reminders
+    from recovery.store.schema_retention import loyalty_history as loyalty_history
+    from recovery.store.schema_retention import model_fits as model_fits
+    from recovery.store.schema_retention import purchases as purchases
+    from recovery.store.schema_retention import staff_sign_ins as staff_sign_ins
+    from recovery.store.schema_retention import survey_answers as survey_answers
+    from recovery.store.schema_retention import survey_invitations as survey_invitations
+
+RETENTION = (
+    "answer_reasons",
+    "customer_scores",
+    "customers_at_risk",
+    "follow_up_reminders",
+    "loyalty_history",
+    "model_fits",
+    "purchases",
+    "staff_sign_ins",
+    "survey_answers",
+    "survey_invitations",
+)
 
 customers = Table(
     "customers",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("email", String(320), nullable=False, unique=True),
     Column("name", String(200), nullable=False, default=""),
@@ -49,7 +69,7 @@ customers = Table(
 
 staff = Table(
     "staff",
-    metadata,
+    declared.metadata,
     Column("id", String(64), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("email", String(320)),
@@ -59,7 +79,7 @@ staff = Table(
 
 workflow_definitions = Table(
     "workflow_definitions",
-    metadata,
+    declared.metadata,
     Column("name", String(64), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("checksum", String(64), nullable=False),
@@ -69,7 +89,7 @@ workflow_definitions = Table(
 
 complaints = Table(
     "complaints",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("summary", Text, nullable=False),
@@ -116,7 +136,7 @@ complaints = Table(
 
 compensations = Table(
     "compensations",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("complaint_id", ForeignKey("complaints.id"), nullable=False, index=True),
     Column("kind", String(32), nullable=False),
@@ -130,7 +150,7 @@ compensations = Table(
 
 follow_ups = Table(
     "follow_ups",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("complaint_id", ForeignKey("complaints.id"), nullable=False, index=True),
     Column("score", Integer, nullable=False),
@@ -143,7 +163,7 @@ follow_ups = Table(
 # Append-only: every applied transition, refused attempt, pause, resume and escalation.
 audit_log = Table(
     "audit_log",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("complaint_id", ForeignKey("complaints.id"), nullable=False),
     Column("at", UTCDateTime, nullable=False),
@@ -160,7 +180,7 @@ audit_log = Table(
 # Every side effect leaves through here, written in the transaction that decided it.
 outbox = Table(
     "outbox",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("dedupe_key", String(200), nullable=False, unique=True),
     Column("topic", String(64), nullable=False),
@@ -179,7 +199,7 @@ outbox = Table(
 # Helpdesk deliveries, stored before they are answered and applied in the events' own order.
 inbox = Table(
     "inbox",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("source", String(64), nullable=False),
     Column("delivery_id", String(200), nullable=False),
@@ -199,7 +219,7 @@ inbox = Table(
 
 flags = Table(
     "flags",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("customer_id", ForeignKey("customers.id"), nullable=False, index=True),
     Column("staff_id", ForeignKey("staff.id"), nullable=False, index=True),
@@ -220,7 +240,7 @@ flags = Table(
 # Append-only points ledger; ``award_key`` makes each award happen exactly once.
 ledger = Table(
     "ledger",
-    metadata,
+    declared.metadata,
     Column("id", Id, primary_key=True, autoincrement=True),
     Column("award_key", String(200), nullable=False, unique=True),
     Column("staff_id", ForeignKey("staff.id"), nullable=False, index=True),
@@ -238,7 +258,7 @@ ledger = Table(
 # Small key/value facts the processes share: last tick, job markers.
 runtime = Table(
     "runtime",
-    metadata,
+    declared.metadata,
     Column("key", String(64), primary_key=True),
     Column("value", JSON, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -254,6 +274,15 @@ def for_dialect(name: str) -> None:
     """Give the partial indexes their condition in dialect ``name``'s terms; connect() calls it for each engine."""
     if name not in ("sqlite", "postgresql"):
         return
-    indexes = {str(index.name): index for table in metadata.tables.values() for index in table.indexes}
+    indexes = {str(index.name): index for table in declared.metadata.tables.values() for index in table.indexes}
     for index_name, condition in PARTIAL_INDEXES.items():
         indexes[index_name].dialect_kwargs[f"{name}_where"] = text(condition)
+
+
+def __getattr__(name: str) -> Any:
+    """A retention table, or the metadata holding every table, importing the retention half first."""
+    if name not in (*RETENTION, "metadata"):
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from recovery.store import schema_retention
+
+    return getattr(schema_retention, name)
