@@ -37,7 +37,9 @@ def test_three_daemons_escalate_and_notify_each_complaint_exactly_once(
                 postgres_url, "daemon", "--no-webhook", "--clock-start", start.isoformat(), RECOVERY_DAEMON__BATCH="25"
             )
         )
-    expected_messages = COMPLAINTS * 2  # the assignment notice and level 1's one to Ann
+    # The assignment notice and level 1's one to Ann for each complaint, and the morning digest (15:00 in
+    # Amsterdam is past 07:30) once to each of the lead and the two managers, whichever daemon sends it.
+    expected_messages = COMPLAINTS * 2 + 3
 
     not_sent = select(func.count()).where(outbox.c.status != "sent")
     wait_for(
