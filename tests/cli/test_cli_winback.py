@@ -148,3 +148,11 @@ def test_an_unknown_perceived_outcome_is_a_usage_error(crm: Recovery) -> None:
     result = crm("complaint", "fire", "1", "follow_up", "--by", "ann", "--score", "4", "--perceived", "money")
     assert result.code == 2
     assert "'money' is not one of" in result.err
+
+
+def test_show_gives_times_in_the_calendars_zone_with_the_offset(crm: Recovery) -> None:
+    case = opened(crm)
+    heard(crm, case)
+    shown = crm("winback", "show", str(case)).out
+    assert "Z" not in shown.split("summary")[0]
+    assert " +01:00" in shown  # Europe/Amsterdam in winter, the default calendar

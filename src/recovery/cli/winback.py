@@ -16,6 +16,7 @@ from recovery.cli.complaint_params import COMPLAINT
 from recovery.cli.complaint_steps import acting, by_option, print_complaint
 from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
+from recovery.cli.times import shown_text
 
 
 @click.group()
@@ -120,10 +121,11 @@ def show(runtime: Runtime, case_id: int, as_json: bool) -> None:
         print_json({**case, "interviews": heard})
         return
     for key in ("id", "state", "summary", "customer_id", "assignee", "deadline", "opened_at", "closed_as"):
-        click.echo(f"{key:>14}: {'-' if case[key] is None else case[key]}")
+        click.echo(f"{key:>14}: {'-' if case[key] is None else shown_text(str(case[key]), runtime.tz)}")
     click.echo(f"{'next triggers':>14}: {', '.join(case['next_triggers']) or 'none (closed)'}")
     for answer in heard:
-        click.echo(f"\n{answer['answered_at']} {answer['recorded_by'] or ''} ({answer['language']}):")
+        at = shown_text(answer["answered_at"], runtime.tz)
+        click.echo(f"\n{at} {answer['recorded_by'] or ''} ({answer['language']}):")
         click.echo(f"  {answer['text']}")
         click.echo(f"  reasons: {', '.join(_reasons(answer)) or 'none yet'}")
 
