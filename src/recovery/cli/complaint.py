@@ -10,10 +10,9 @@ from typing import Any, TypeVar
 import click
 
 from recovery.cli.complaint_params import COMPLAINT, SEVERITY, STATE
-from recovery.cli.complaint_steps import COMMANDS, print_complaint
 from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
-from recovery.core.commands import CHANNELS, EXPECTATIONS
+from recovery.core.vocabulary import CHANNELS, EXPECTATIONS
 
 LIST_COLUMNS = ["id", "state", "severity", "customer", "assignee", "deadline", "escalation_level", "summary"]
 # An export keeps every field a script may want, the customer's name and email beside their id.
@@ -43,13 +42,30 @@ HISTORY_COLUMNS = ["at", "trigger", "source", "dest", "actor", "outcome", "note"
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group()
+# The steps a person takes (complaint_steps.py), imported only when one of them runs or a help lists them.
+STEPS = ("fire", "pause", "resume", "assign", "note")
+
+
+class ComplaintGroup(click.Group):
+    """The ``complaint`` group: its step commands are added on first use, so a listing never builds them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Every subcommand's name, without importing the steps."""
+        return sorted({*self.commands, *STEPS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        """The subcommand, importing the steps when it is one of them."""
+        if cmd_name in STEPS and cmd_name not in self.commands:
+            from recovery.cli.complaint_steps import COMMANDS
+
+            for command in COMMANDS:
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=ComplaintGroup)
 def complaint() -> None:
     """Complaints: open them and walk them through the five steps."""
-
-
-for _command in COMMANDS:
-    complaint.add_command(_command)
 
 
 def csv_option(function: F) -> F:
@@ -189,7 +205,7 @@ def show(runtime: Runtime, complaint_id: int, as_json: bool) -> None:
     from recovery.engine.queries import get_complaint
 
     if as_json:
-        print_complaint(runtime.context(), complaint_id)
+        print_json(get_complaint(runtime.context(), complaint_id))
         return
     data = get_complaint(runtime.context(), complaint_id)
     allowed = data.pop("next_triggers")

@@ -16,7 +16,7 @@ import click
 from recovery.cli.complaint_params import COMPLAINT
 from recovery.cli.runtime import Runtime, pass_runtime, print_json
 from recovery.cli.times import shown
-from recovery.core.commands import EXPECTATIONS
+from recovery.core.vocabulary import EXPECTATIONS
 
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation

@@ -9,10 +9,6 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from recovery.core.guards import Compensation
 
-CHANNELS = ("phone", "email", "web", "store", "helpdesk")
-# What a customer may have expected: one side of the quality gap (the other is what they received).
-EXPECTATIONS = ("refund", "replacement", "repair", "apology", "explanation", "discount", "other")
-
 
 @dataclass(frozen=True, slots=True)
 class OpenComplaint:

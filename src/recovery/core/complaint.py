@@ -1,4 +1,4 @@
-"""A complaint as the engine sees it: typed, immutable, with its timers; and what its guards may look at."""
+"""A complaint as the engine sees it: typed, immutable, with its timers (what its guards see: ``guards.facts_for``)."""
 
 from __future__ import annotations
 
@@ -7,12 +7,8 @@ from datetime import datetime
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any
 
-from recovery.core.guards import Facts
-
 if TYPE_CHECKING:
-    from recovery.core.commands import FireTrigger
     from recovery.core.deadlines import Timers
-    from recovery.core.definition import Workflow
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,16 +78,3 @@ def moved(
 _FIELDS = tuple(Complaint.__dataclass_fields__)
 _INDEX = {name: i for i, name in enumerate(_FIELDS)}
 _values_of = attrgetter(*_FIELDS)
-
-
-def facts_for(command: FireTrigger, complaint: Complaint, workflow: Workflow) -> Facts:
-    """What the guards of ``command``'s trigger may look at: its own fields and the complaint's record."""
-    return Facts(
-        command.compensation,
-        command.score,
-        command.reason,
-        complaint.last_score,
-        workflow.satisfaction_threshold,
-        command.reasons,
-        command.words,
-    )

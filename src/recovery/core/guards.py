@@ -9,6 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from recovery.core.commands import FireTrigger
+    from recovery.core.complaint import Complaint
+    from recovery.core.definition import Workflow
 
 COMPENSATION_KINDS = ("gift", "discount", "refund", "service", "gesture")
 
@@ -34,6 +40,19 @@ class Facts:
     threshold: int = 4
     reasons: tuple[str, ...] = ()  # reason codes from the taxonomy (a win-back interview's)
     words: str | None = None  # the customer's own words
+
+
+def facts_for(command: FireTrigger, complaint: Complaint, workflow: Workflow) -> Facts:
+    """What the guards of ``command``'s trigger may look at: its own fields and the complaint's record."""
+    return Facts(
+        command.compensation,
+        command.score,
+        command.reason,
+        complaint.last_score,
+        workflow.satisfaction_threshold,
+        command.reasons,
+        command.words,
+    )
 
 
 def has_compensation(facts: Facts) -> bool:

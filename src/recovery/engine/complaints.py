@@ -14,10 +14,12 @@ from sqlalchemy import Connection, select
 from sqlalchemy.exc import IntegrityError
 
 from recovery.core import deadlines
-from recovery.core.commands import CHANNELS, EXPECTATIONS, FireTrigger, OpenComplaint
-from recovery.core.complaint import Complaint, evolve, facts_for, moved
+from recovery.core.commands import FireTrigger, OpenComplaint
+from recovery.core.complaint import Complaint, evolve, moved
+from recovery.core.guards import facts_for
 from recovery.core.machine import Applied, Outcome, Refused
 from recovery.core.roles import Role
+from recovery.core.vocabulary import CHANNELS, EXPECTATIONS
 from recovery.core.winback import lost_key
 from recovery.core.workflow import Workflow
 from recovery.engine import prescriptions, winback

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from recovery.core.commands import EXPECTATIONS, FireTrigger
+from recovery.core.commands import FireTrigger
 from recovery.core.values import moment_problem, number_problem, text_problem
+from recovery.core.vocabulary import EXPECTATIONS
 from recovery.errors import InvalidInputError
 
 ACTOR_MAX = 64  # the length of audit_log.actor

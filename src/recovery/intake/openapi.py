@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from recovery.core.commands import EXPECTATIONS
 from recovery.core.roles import ROLES
+from recovery.core.vocabulary import EXPECTATIONS
 
 _ERROR = {
     "type": "object",
