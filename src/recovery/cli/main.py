@@ -93,7 +93,12 @@ def cli(ctx: click.Context, database_url: str | None, config_path: Path | None) 
 
 
 def main(argv: list[str] | None = None) -> Any:
-    """Entry point of the console script."""
+    """Entry point of the console script and of ``python -m recovery``; tests run it in their process with ``argv``."""
     from recovery.cli.runtime import run
 
-    return run(cli, argv if argv is not None else sys.argv[1:])
+    if argv is not None:
+        return run(cli, argv)
+    from recovery.cli.collector import paused_start
+
+    with paused_start():  # this process is the command's own: see cli/collector.py
+        return run(cli, sys.argv[1:])

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 import click
 
+from recovery.cli.collector import started
 from recovery.errors import ConflictError, NotFoundError, RecoveryError, StorageError, TransitionRefused
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ class Runtime:
                 start = clock_start if clock_start.tzinfo else clock_start.replace(tzinfo=UTC)
                 clock = OffsetClock.starting_at(start)
             self._context = build_context(self.settings, clock, check_schema=check_schema)
+            started()  # what start-up made is built: the collector resumes without it (cli/collector.py)
             current = click.get_current_context(silent=True)
             if current is not None:  # no pooled connection outlives the command (in-process tests run many)
                 current.find_root().call_on_close(self._context.db.dispose)
