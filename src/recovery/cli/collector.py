@@ -4,8 +4,9 @@ Importing SQLAlchemy and our modules makes several hundred thousand objects that
 The cyclic collector walked them over and over while they were made, and all of them once more at exit: about
 70 ms of a ``complaint list`` whose own work takes 10 (issue 11.6). So the console script pauses the collector
 at start; once the engine is built (``Runtime.context``) what start-up made is frozen, never walked again, and
-the collector resumes for the command's own work (a daemon's included). At exit the rest is frozen as well: the
-process is ending and its memory goes with it. Tests call ``main(argv)`` in their own process and are left alone.
+the collector resumes for the command's own work (a daemon's included); the hundred-odd unreachable objects
+start-up leaves behind are frozen with the rest and kept. At exit the rest is frozen as well: the process is
+ending and its memory goes with it. Tests call ``main(argv)`` in their own process and are left alone.
 """
 
 from __future__ import annotations
