@@ -156,3 +156,9 @@ def test_show_gives_times_in_the_calendars_zone_with_the_offset(crm: Recovery) -
     shown = crm("winback", "show", str(case)).out
     assert "Z" not in shown.split("summary")[0]
     assert " +01:00" in shown  # Europe/Amsterdam in winter, the default calendar
+
+
+def test_list_names_an_unknown_assignee_instead_of_answering_no_match(crm: Recovery, error_line: ErrorLine) -> None:
+    result = crm("winback", "list", "--assignee", "nobody")
+    assert result.code != 0
+    assert "nobody" in error_line(result)

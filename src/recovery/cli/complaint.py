@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -13,6 +13,9 @@ from recovery.cli.complaint_params import COMPLAINT, SEVERITY, STATE
 from recovery.cli.params import CUSTOMER, LIMIT
 from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
 from recovery.core.vocabulary import CHANNELS, EXPECTATIONS
+
+if TYPE_CHECKING:  # the engine loads when a command runs, not when the CLI starts
+    from recovery.engine.queries import ComplaintFilter
 
 LIST_COLUMNS = ["id", "state", "severity", "customer", "assignee", "deadline", "escalation_level", "summary"]
 # An export keeps every field a script may want, the customer's name and email beside their id.
@@ -169,25 +172,42 @@ def list_(
     as_csv: bool,
 ) -> None:
     """List complaints, newest first."""
+    from recovery.engine.queries import ComplaintFilter
+
+    where = ComplaintFilter(
+        states, severities, overdue, None, assignee, source, since.date() if since else None, search
+    )
+    print_listing(runtime, where, customer_ref, limit, as_json, as_csv, empty="no complaints match")
+
+
+def print_listing(
+    runtime: Runtime,
+    where: ComplaintFilter,
+    customer_ref: str | None,
+    limit: int,
+    as_json: bool,
+    as_csv: bool,
+    *,
+    empty: str,
+) -> None:
+    """Print the complaints ``where`` keeps (for ``customer_ref``, id or email, when given) as a table, JSON or CSV."""
+    from dataclasses import replace
+
     from recovery.engine.people import find_customer, staff_email
-    from recovery.engine.queries import ComplaintFilter, find_complaints
+    from recovery.engine.queries import find_complaints
 
     one_format(as_json, as_csv)
     ctx = runtime.context()
-    customer_id = None
     with ctx.read() as connection:
         if customer_ref:
-            customer_id = find_customer(connection, customer_ref)["id"]
-        if assignee is not None:
-            staff_email(connection, assignee)  # a mistyped staff id is named, not answered "no complaints match"
-    where = ComplaintFilter(
-        states, severities, overdue, customer_id, assignee, source, since.date() if since else None, search
-    )
+            where = replace(where, customer_id=int(find_customer(connection, customer_ref)["id"]))
+        if where.assignee is not None:
+            staff_email(connection, where.assignee)  # a mistyped staff id is named, not answered "no … match"
     rows = [{**row, "customer": customer_label(row)} for row in find_complaints(ctx, where, limit)]
     if as_csv:
         print_csv(rows, LIST_CSV_COLUMNS)
         return
-    print_rows(rows, LIST_COLUMNS, empty="no complaints match", as_json=as_json)
+    print_rows(rows, LIST_COLUMNS, empty=empty, as_json=as_json)
 
 
 def customer_label(row: dict[str, Any]) -> str:

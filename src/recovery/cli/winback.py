@@ -11,11 +11,11 @@ from typing import Any
 
 import click
 
-from recovery.cli.complaint import LIST_COLUMNS, LIST_CSV_COLUMNS, csv_option, customer_label, one_format, print_csv
+from recovery.cli.complaint import csv_option, print_listing
 from recovery.cli.complaint_params import COMPLAINT
 from recovery.cli.complaint_steps import acting, by_option, print_complaint
 from recovery.cli.params import CUSTOMER, LIMIT
-from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json, print_rows
+from recovery.cli.runtime import Runtime, json_option, pass_runtime, print_json
 from recovery.cli.times import shown_text
 
 
@@ -75,10 +75,8 @@ def list_(
     as_csv: bool,
 ) -> None:
     """List win-back cases, newest first."""
-    from recovery.engine.people import find_customer
-    from recovery.engine.queries import ComplaintFilter, find_complaints
+    from recovery.engine.queries import ComplaintFilter
 
-    one_format(as_json, as_csv)
     ctx = runtime.context()
     workflow = ctx.workflows.current(ctx.winback.workflow)
     unknown = [s for s in states if s not in {state.name for state in workflow.states}]
@@ -87,22 +85,8 @@ def list_(
         raise click.BadParameter(f"{unknown[0]!r} is not a step of {workflow.name}: {names}", param_hint="'--state'")
     if only_open:
         states = states or tuple(s.name for s in workflow.states if not s.final)
-    customer_id = None
-    if customer_ref:
-        with ctx.read() as connection:
-            customer_id = int(find_customer(connection, customer_ref)["id"])
-    where = ComplaintFilter(
-        states,
-        assignee=assignee,
-        customer_id=customer_id,
-        since=since.date() if since else None,
-        workflow=workflow.name,
-    )
-    rows = [{**row, "customer": customer_label(row)} for row in find_complaints(ctx, where, limit)]
-    if as_csv:
-        print_csv(rows, LIST_CSV_COLUMNS)
-        return
-    print_rows(rows, LIST_COLUMNS, empty="no win-back cases match", as_json=as_json)
+    where = ComplaintFilter(states, assignee=assignee, since=since.date() if since else None, workflow=workflow.name)
+    print_listing(runtime, where, customer_ref, limit, as_json, as_csv, empty="no win-back cases match")
 
 
 @winback.command("show")
