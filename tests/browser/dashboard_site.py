@@ -8,9 +8,6 @@ The server's address is known before the app is built, so the links it sends are
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,9 +16,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import uvicorn
 from sqlalchemy import insert, select
 
+from intake.server import serving
 from recovery.clock import SettableClock
 from recovery.config import DashboardSettings, Settings, WebhookSettings, shipped_workflows
 from recovery.core.calendar import BusinessCalendar
@@ -124,23 +121,14 @@ def dashboard_site(
     workflows = WorkflowRegistry(load_dir(shipped_workflows()))
     ctx = Context(db=db, workflows=workflows, calendar=BusinessCalendar(ZoneInfo("Europe/Amsterdam")), clock=clock)
     ids = populate(ctx, clock)
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{sock.getsockname()[1]}"
-    settings = Settings(webhook=WebhookSettings(), dashboard=DashboardSettings(**{"base_url": url, **dashboard}))
     env = {"RECOVERY_ADMIN_TOKEN": "admin"} if environ is None else {"RECOVERY_ADMIN_TOKEN": "admin", **environ}
-    app = create_app(ctx, settings, host=host, environ=env)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
+
+    def app_at(url: str) -> Any:
+        settings = Settings(webhook=WebhookSettings(), dashboard=DashboardSettings(**{"base_url": url, **dashboard}))
+        return create_app(ctx, settings, host=host, environ=env)
+
     try:
-        yield Dashboard(url, ctx, clock, ids)
+        with serving(app_at) as url:
+            yield Dashboard(url, ctx, clock, ids)
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
         db.dispose()
