@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, exists, func, select
+from sqlalchemy import Connection, Select, and_, case, exists, func, select
 from sqlalchemy.orm import aliased
 
 from recovery.core.report_periods import Window
@@ -49,19 +49,25 @@ def recovery_figures(
     }
 
 
-def _complaints(connection: Connection, window: Window, winback: str) -> dict[int, dict[str, int]]:
-    """Complaints opened in each period; how many of them are closed, and resolved (the customer satisfied)."""
+def opened_by_period(window: Window, which: Any, closing: Role) -> Select[Any]:
+    """Per period index, the complaints ``which`` keeps opened in it: how many, how many closed, and closed by
+    a transition of role ``closing``."""
     index = period_index(c.opened_at, window.moments)
-    query = (
+    return (
         select(
             index,
             func.count(),
             func.sum(case((c.closed_at.is_not(None), 1), else_=0)),
-            func.sum(case((c.closed_as == Role.RESOLUTION.value, 1), else_=0)),
+            func.sum(case((c.closed_as == closing.value, 1), else_=0)),
         )
-        .where(c.workflow != winback, c.opened_at >= window.moments[0], c.opened_at < window.moments[-1])
+        .where(which, c.opened_at >= window.moments[0], c.opened_at < window.moments[-1])
         .group_by(index)
     )
+
+
+def _complaints(connection: Connection, window: Window, winback: str) -> dict[int, dict[str, int]]:
+    """Complaints opened in each period; how many of them are closed, and resolved (the customer satisfied)."""
+    query = opened_by_period(window, c.workflow != winback, Role.RESOLUTION)
     return {
         i: {"opened": int(n), "closed": int(closed or 0), "recovered": int(resolved or 0)}
         for i, n, closed, resolved in connection.execute(query)

@@ -11,6 +11,7 @@ from recovery.core.report_periods import Window
 from recovery.core.retention_report import Rate, nps, total, with_rates
 from recovery.core.roles import Role
 from recovery.core.surveys import Kind
+from recovery.engine.report_recovery import opened_by_period
 from recovery.store.report_sql import period_index
 from recovery.store.schema import answer_reasons, complaints, flags, ledger, staff, survey_answers
 
@@ -37,17 +38,7 @@ def _per_period(rows: list[dict[str, Any]], found: Any, names: tuple[str, ...]) 
 def winback_figures(connection: Connection, window: Window, workflow: str) -> dict[str, Any]:
     """Win-back cases opened per period, how many closed and how many won back, and the reasons they gave."""
     rows: list[dict[str, Any]] = [dict.fromkeys(WINBACK_COUNTED, 0) for _ in window.periods]
-    index = period_index(c.opened_at, window.moments)
-    query = (
-        select(
-            index,
-            func.count(),
-            func.sum(case((c.closed_at.is_not(None), 1), else_=0)),
-            func.sum(case((c.closed_as == Role.REPURCHASE.value, 1), else_=0)),
-        )
-        .where(c.workflow == workflow, c.opened_at >= window.moments[0], c.opened_at < window.moments[-1])
-        .group_by(index)
-    )
+    query = opened_by_period(window, c.workflow == workflow, Role.REPURCHASE)
     _per_period(rows, connection.execute(query), WINBACK_COUNTED)
     periods = [{"period": key, **with_rates(row, WINBACK_RATES)} for key, row in zip(window.keys, rows, strict=True)]
     reasons, languages = _reasons(connection, window, workflow)
