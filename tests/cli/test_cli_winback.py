@@ -163,3 +163,11 @@ def test_list_names_an_unknown_assignee_instead_of_answering_no_match(crm: Recov
     result = crm("winback", "list", "--assignee", "nobody")
     assert result.code != 0
     assert "nobody" in error_line(result)
+
+
+def test_the_import_says_how_many_cases_its_purchases_won_back(crm: Recovery, tmp_path: Path) -> None:
+    opened(crm)
+    feed = tmp_path / "orders.csv"
+    feed.write_text("customer,order_id,ordered_at,amount\ncy@example.com,o-78,2099-01-05,19.90\n")
+    result = crm("purchases", "import", str(feed), "--source", "shop")
+    assert "1 win-back case(s) won back by these purchases" in result.out, result

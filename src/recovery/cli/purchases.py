@@ -57,6 +57,8 @@ def import_(
     )
     for problem in report.bad:
         click.echo(f"  {problem}")
+    if report.won_back:
+        click.echo(f"{report.won_back} win-back case(s) won back by these purchases (`recovery winback list`)")
 
 
 def _mapping(pairs: tuple[str, ...], fields: tuple[str, ...]) -> dict[str, str]:
